@@ -1,0 +1,204 @@
+/**
+ * The one typed config loader. `loadConfig()` reads the whole stack config once, up front, validates it and
+ * returns a typed object; an invalid config fails the program before any resource is registered, with every
+ * problem listed (key, problem, rule).
+ *
+ * Each system adds its settings as a section in `SYSTEM_SECTIONS`; a section is validated only when its
+ * system is enabled in `ai-platform:systems`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { SystemName, checkStackName } from "../lib/naming";
+import { coreKeys } from "./core";
+import {
+  ConfigError,
+  ConfigIssue,
+  KeySpec,
+  PROJECT,
+  SectionSpec,
+  SectionValues,
+  fullKey,
+  readRaw,
+  zodIssues,
+} from "./schema";
+
+export { ConfigError } from "./schema";
+export type { ConfigIssue } from "./schema";
+
+/** A system's settings: its keys and an optional check across keys. */
+export interface Section<S extends SectionSpec> {
+  keys: S;
+  /** Checks that involve several keys; return one issue per broken rule. */
+  check?: (values: SectionValues<S>) => ConfigIssue[];
+}
+
+/** Defines a section with full type inference of its values. */
+export function section<S extends SectionSpec>(
+  keys: S,
+  check?: (values: SectionValues<S>) => ConfigIssue[],
+): Section<S> {
+  return { keys, check };
+}
+
+/** Settings per system. A system's issue adds its section here. */
+export const SYSTEM_SECTIONS = {} satisfies Partial<Record<SystemName, Section<SectionSpec>>>;
+
+type SystemSections = typeof SYSTEM_SECTIONS;
+type SystemConfigs = {
+  [S in keyof SystemSections]?: SystemSections[S] extends Section<infer K> ? SectionValues<K> : never;
+};
+
+/** The whole validated stack config. */
+export type PlatformConfig = SectionValues<typeof coreKeys> &
+  SystemConfigs & {
+    project: string;
+    stack: string;
+  };
+
+export interface ParseOptions {
+  stack: string;
+  project?: string;
+  /** Keys stored as secrets (`pulumi config set --secret`). `undefined` means "cannot tell": no plaintext check. */
+  secretKeys?: ReadonlySet<string>;
+  /** Systems this version of the program can deploy; enabling any other one is an error. */
+  implemented: readonly SystemName[];
+}
+
+/** Every key the program knows, with its spec: for unknown-key detection, Pulumi.yaml checks and the README. */
+export function allKeySpecs(): Map<string, KeySpec<unknown>> {
+  const specs = new Map<string, KeySpec<unknown>>();
+  const add = (keys: SectionSpec) => {
+    for (const [name, spec] of Object.entries(keys)) specs.set(fullKey(name, spec), spec);
+  };
+  add(coreKeys);
+  for (const s of Object.values(SYSTEM_SECTIONS) as Section<SectionSpec>[]) add(s.keys);
+  return specs;
+}
+
+/** Reads and checks one section's keys; problems are appended to `issues`. Exported for tests. */
+export function readSection<S extends SectionSpec>(
+  keys: S,
+  raw: Record<string, string>,
+  opts: ParseOptions,
+  issues: ConfigIssue[],
+): SectionValues<S> {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(keys)) {
+    const key = fullKey(name, spec);
+    const setCommand = `pulumi config set${spec.secret ? " --secret" : ""} ${spec.namespace ? key : name} <value>`;
+    const rawValue = raw[key];
+    if (rawValue === undefined) {
+      if (spec.default !== undefined) out[name] = spec.default;
+      else if (!spec.optional)
+        issues.push({
+          key,
+          problem: spec.secret ? "missing secret" : "is missing",
+          rule: `required: ${spec.description} Set it with "${setCommand}"`,
+        });
+      continue;
+    }
+    if (spec.secret && opts.secretKeys && !opts.secretKeys.has(key)) {
+      issues.push({
+        key,
+        problem: "is stored in plaintext in the stack file",
+        rule: `a secret; set it with "${setCommand}"`,
+      });
+      continue;
+    }
+    const read = readRaw(rawValue, spec.type);
+    if (!read.ok) {
+      issues.push({
+        key,
+        problem: spec.secret ? "[secret] " + read.problem.replace(/^".*"/, "value") : read.problem,
+        rule: read.rule,
+      });
+      continue;
+    }
+    const checked = spec.schema.safeParse(read.value);
+    if (!checked.success) {
+      issues.push(...zodIssues(key, checked.error, read.value, !!spec.secret));
+      continue;
+    }
+    out[name] = spec.secret ? pulumi.secret(checked.data as string) : checked.data;
+  }
+  return out as SectionValues<S>;
+}
+
+/** Levenshtein distance, for "did you mean" hints on unknown keys. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length][b.length];
+}
+
+/**
+ * Pure: raw stack config (Pulumi's `namespace:key` → string map) to a typed, validated config.
+ * Throws `ConfigError` listing every problem.
+ */
+export function parseConfig(raw: Record<string, string>, opts: ParseOptions): PlatformConfig {
+  const issues: ConfigIssue[] = [];
+  const project = opts.project ?? PROJECT;
+  try {
+    checkStackName(opts.stack);
+  } catch (e) {
+    issues.push({
+      key: "stack",
+      problem: `"${opts.stack}"`,
+      rule: (e as Error).message.replace(/^naming: /, ""),
+    });
+  }
+
+  const known = allKeySpecs();
+  for (const key of Object.keys(raw)) {
+    if (!key.startsWith(`${PROJECT}:`) || known.has(key)) continue;
+    const suggestion = [...known.keys()]
+      .filter((k) => k.startsWith(`${PROJECT}:`))
+      .map((k) => ({ k, d: distance(k, key) }))
+      .sort((a, b) => a.d - b.d)[0];
+    const hint = suggestion && suggestion.d <= 3 ? `; did you mean ${suggestion.k}?` : "";
+    issues.push({
+      key,
+      problem: "is not a setting of this program" + hint,
+      rule: "only the keys listed in Pulumi.yaml",
+    });
+  }
+
+  const core = readSection(coreKeys, raw, opts, issues);
+  const config: Record<string, unknown> = { ...core, project, stack: opts.stack };
+
+  for (const system of core.systems ?? []) {
+    if (!opts.implemented.includes(system)) {
+      issues.push({
+        key: `${PROJECT}:systems`,
+        problem: `"${system}" is not implemented by this version of the program`,
+        rule: `enable only implemented systems (${opts.implemented.join(", ") || "none yet"})`,
+      });
+      continue;
+    }
+    const sec = (SYSTEM_SECTIONS as Partial<Record<SystemName, Section<SectionSpec>>>)[system];
+    if (!sec) continue;
+    const before = issues.length;
+    const values = readSection(sec.keys, raw, opts, issues);
+    if (issues.length === before && sec.check) issues.push(...sec.check(values));
+    config[system] = values;
+  }
+
+  if (issues.length > 0) throw new ConfigError(issues, opts.stack);
+  return config as PlatformConfig;
+}
+
+/** Reads the running stack's config from the Pulumi runtime and parses it. */
+export function loadConfig(implemented: readonly SystemName[]): PlatformConfig {
+  const raw = pulumi.runtime.allConfig();
+  // The runtime knows which keys were set with --secret; the function is internal, so guard its use.
+  const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+  const secretKeys = isSecret ? new Set(Object.keys(raw).filter((k) => isSecret(k))) : undefined;
+  return parseConfig(raw, {
+    stack: pulumi.getStack(),
+    project: pulumi.getProject(),
+    secretKeys,
+    implemented,
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` the way the Pulumi CLI hands config to a program: project
+ * defaults first, stack values over them, structured values as JSON strings, `secure:` values as secrets.
+ * Secrets cannot be decrypted here, so each gets a recognisable stand-in, `test-secret-<key>`.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+/** A Pulumi.yaml `config:` entry. */
+export interface ProjectKey {
+  type?: "string" | "integer" | "boolean" | "array";
+  description?: string;
+  default?: unknown;
+  secret?: boolean;
+  items?: unknown;
+  value?: unknown;
+}
+
+export interface ProjectFile {
+  name: string;
+  runtime: unknown;
+  description?: string;
+  config?: Record<string, ProjectKey | string | number | boolean>;
+}
+
+export interface StackConfig {
+  /** `namespace:key` → raw string, as `pulumi.runtime.allConfig()` returns it. */
+  config: Record<string, string>;
+  /** Keys stored with `secure:`. */
+  secretKeys: string[];
+}
+
+export function readProjectFile(root = REPO_ROOT): ProjectFile {
+  return yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
+}
+
+/** Stack names that have a `Pulumi.<stack>.yaml`. */
+export function listStacks(root = REPO_ROOT): string[] {
+  return fs
+    .readdirSync(root)
+    .map((f) => /^Pulumi\.([a-z0-9-]+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s)
+    .sort();
+}
+
+function toRaw(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** The config the CLI would give the program for `stack`. */
+export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
+  const project = readProjectFile(root);
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) {
+    throw new Error(`No stack file Pulumi.${stack}.yaml (stacks here: ${listStacks(root).join(", ")})`);
+  }
+  const stackFile = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
+
+  for (const [key, decl] of Object.entries(project.config ?? {})) {
+    if (decl !== null && typeof decl === "object") {
+      const value = "value" in decl ? decl.value : decl.default;
+      if (value !== undefined) config[qualify(key)] = toRaw(value);
+    } else {
+      config[qualify(key)] = toRaw(decl);
+    }
+  }
+  for (const [key, value] of Object.entries(stackFile.config ?? {})) {
+    const full = qualify(key);
+    if (value !== null && typeof value === "object" && "secure" in (value as object)) {
+      config[full] = `test-secret-${full.replace(/[^A-Za-z0-9]+/g, "-")}`;
+      secretKeys.push(full);
+    } else {
+      config[full] = toRaw(value);
+    }
+  }
+  return { config, secretKeys };
+}
