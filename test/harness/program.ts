@@ -11,6 +11,8 @@ export interface ProgramRun {
   resources: RecordedResource[];
   /** Stack outputs, resolved (secrets unwrapped). */
   outputs: Record<string, unknown>;
+  /** Required secrets missing from the stack file that got a stand-in value (see stackfile.ts). */
+  standIns: string[];
 }
 
 export interface RunOptions {
@@ -25,7 +27,7 @@ export interface RunOptions {
 type Program = () => Promise<Record<string, unknown>>;
 
 export async function runProgram(stack: string, opts: RunOptions = {}): Promise<ProgramRun> {
-  const { config, secretKeys } = readStackConfig(stack);
+  const { config, secretKeys, standIns } = readStackConfig(stack);
   for (const [k, v] of Object.entries(opts.overrides ?? {})) {
     if (v === undefined) delete config[k];
     else config[k] = v;
@@ -38,5 +40,5 @@ export async function runProgram(stack: string, opts: RunOptions = {}): Promise<
   const outputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(exported)) outputs[k] = await promiseOf(v as pulumi.Input<unknown>);
   await settle();
-  return { stack, resources: [...recorder.resources], outputs };
+  return { stack, resources: [...recorder.resources], outputs, standIns };
 }

@@ -6,6 +6,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { SYSTEM_SECTIONS, Section } from "../../config";
+import { SectionSpec, fullKey } from "../../config/schema";
+import { SystemName } from "../../lib/naming";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -29,8 +32,14 @@ export interface ProjectFile {
 export interface StackConfig {
   /** `namespace:key` → raw string, as `pulumi.runtime.allConfig()` returns it. */
   config: Record<string, string>;
-  /** Keys stored with `secure:`. */
+  /** Keys stored with `secure:`, plus the stand-ins below. */
   secretKeys: string[];
+  /**
+   * Required secrets of the enabled systems that the stack file does not hold (committed stack files can only
+   * hold real ciphertext, which is made by `pulumi config set --secret` on a deployer's machine). Offline runs
+   * give them a stand-in value and say so; a real `pulumi up` fails with the loader's "missing secret" error.
+   */
+  standIns: string[];
 }
 
 export function readProjectFile(root = REPO_ROOT): ProjectFile {
@@ -79,5 +88,22 @@ export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
       config[full] = toRaw(value);
     }
   }
-  return { config, secretKeys };
+  const standIns: string[] = [];
+  let systems: SystemName[] = [];
+  try {
+    systems = JSON.parse(config[`${project.name}:systems`] ?? "[]");
+  } catch {
+    // an invalid list is reported by the config loader
+  }
+  for (const system of Array.isArray(systems) ? systems : []) {
+    const section = (SYSTEM_SECTIONS as Partial<Record<SystemName, Section<SectionSpec>>>)[system];
+    for (const [name, spec] of Object.entries(section?.keys ?? {})) {
+      const key = fullKey(name, spec);
+      if (!spec.secret || spec.optional || spec.default !== undefined || key in config) continue;
+      config[key] = `test-secret-${key.replace(/[^A-Za-z0-9]+/g, "-")}`;
+      secretKeys.push(key);
+      standIns.push(key);
+    }
+  }
+  return { config, secretKeys, standIns };
 }
