@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { lambdaArchive, BundleOptions } from "./bundle";
-import { Names, SystemName, defaultTags } from "./naming";
+import { Names, SystemName, defaultTags, fitName } from "./naming";
 
 /**
  * The AWS provider of one system: the stack's region and the default tags (project, stack, system,
@@ -112,7 +112,11 @@ export function nodeFunction(name: string, args: NodeFunctionArgs, parent: pulum
   }
   const policy = new aws.iam.RolePolicy(
     `${name}-policy`,
-    { role: role.id, policy: policyDocument(statements) },
+    {
+      role: role.id,
+      name: fitName("iamPolicy", `${args.functionName}-policy`),
+      policy: policyDocument(statements),
+    },
     { parent },
   );
   const fn = new aws.lambda.Function(

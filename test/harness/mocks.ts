@@ -103,6 +103,13 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
       };
     case "aws:iam/role:Role":
       return { id: phys, arn: `arn:aws:iam::${acct}:role/${phys}`, uniqueId: `AROA${name.length}MOCK` };
+    case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
+      const host = String(inputs.url ?? "").replace(/^https:\/\//, "");
+      return {
+        id: `arn:aws:iam::${acct}:oidc-provider/${host}`,
+        arn: `arn:aws:iam::${acct}:oidc-provider/${host}`,
+      };
+    }
     case "aws:iam/user:User":
       return { id: phys, arn: `arn:aws:iam::${acct}:user/${phys}` };
     case "aws:iam/policy:Policy":

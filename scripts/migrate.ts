@@ -1,0 +1,91 @@
+/**
+ * Moving from Terraform: `npm run migrate -- <stack> --system <name> [--out <file>]`.
+ *
+ * Evaluates the program offline for the stack (as the plan does) and writes a `pulumi import --file` document
+ * for the AWS resources of one system: the program's logical names and parents, ids derived from the same
+ * naming module, `protect: true` where the stack protects its resources. Cloud-only ids are marked
+ * placeholders, listed at the end with the command that finds each. The JSON goes to standard output (or
+ * --out); everything else goes to standard error.
+ */
+import * as fs from "fs";
+import { ConfigError } from "../config";
+import { SYSTEMS } from "../lib/naming";
+import { runProgram } from "../test/harness/program";
+import { listStacks, readStackConfig } from "../test/harness/stackfile";
+import { buildImportPlan, findSystemComponent } from "./migrate-import";
+
+function usage(message: string): number {
+  console.error(
+    `${message}\nusage: npm run migrate -- <stack> --system <${SYSTEMS.join("|")}> [--out <file>]`,
+  );
+  return 2;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const stack = argv.find((a, i) => !a.startsWith("-") && !["--system", "--out"].includes(argv[i - 1]));
+  const system = argv[argv.indexOf("--system") + 1];
+  const out = argv.includes("--out") ? argv[argv.indexOf("--out") + 1] : undefined;
+  if (!stack || !listStacks().includes(stack))
+    return usage(`unknown stack "${stack ?? ""}" (stacks: ${listStacks().join(", ")})`);
+  if (!argv.includes("--system") || !(SYSTEMS as readonly string[]).includes(system))
+    return usage(`--system must be one of ${SYSTEMS.join(", ")}`);
+
+  console.error(
+    `Evaluating the program for stack "${stack}" offline to list what it declares for "${system}" ...`,
+  );
+  let run;
+  try {
+    run = await runProgram(stack);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  const root = findSystemComponent(run.resources, system);
+  if (!root) {
+    console.error(
+      `Stack "${stack}" does not enable "${system}": add it to ai-platform:systems in Pulumi.${stack}.yaml with the settings ` +
+        `that reproduce the old Terraform workspace (README: "Moving from Terraform"), then run this again.`,
+    );
+    return 2;
+  }
+  const { config } = readStackConfig(stack);
+  const plan = buildImportPlan(run.resources, {
+    rootUrn: root.urn,
+    region: config["aws:region"],
+    protect: config["ai-platform:protect"] === "true",
+  });
+  const json = JSON.stringify(plan.file, null, 2) + "\n";
+  if (out) fs.writeFileSync(out, json);
+  else process.stdout.write(json);
+
+  const file = out ?? "import.json";
+  console.error(`\n${plan.file.resources.length} resources of "${system}" in stack "${stack}".`);
+  console.error("Steps:");
+  console.error(`  1. pulumi stack select ${stack}`);
+  console.error(`  2. Create the system's provider and components in state (no cloud resource is created):`);
+  console.error(`     pulumi up ${plan.targets.map((t) => `--target '${t}'`).join(" ")}`);
+  console.error(`  3. Replace every placeholder below in ${file}, then: pulumi import --file ${file}`);
+  console.error(
+    `  4. pulumi preview   (expect no replacement), then remove the resources from the Terraform state.`,
+  );
+  if (plan.skipped.length) {
+    console.error("\nNot imported:");
+    for (const s of plan.skipped) console.error(`  - ${s.resource} (${s.type}): ${s.reason}`);
+  }
+  console.error(`\nPlaceholders to replace (${plan.placeholders.length}):`);
+  for (const p of plan.placeholders) console.error(`  - ${p.token}  (${p.type} of ${p.resource}): ${p.find}`);
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(2);
+    },
+  );
+}
