@@ -8,9 +8,8 @@
  * --out); everything else goes to standard error.
  */
 import * as fs from "fs";
-import { ConfigError } from "../config";
 import { SYSTEMS } from "../lib/naming";
-import { runProgram } from "../test/harness/program";
+import { runProgramForCli } from "../test/harness/program";
 import { listStacks, readStackConfig } from "../test/harness/stackfile";
 import { buildImportPlan, findSystemComponent } from "./migrate-import";
 
@@ -33,16 +32,8 @@ export async function main(argv: string[]): Promise<number> {
   console.error(
     `Evaluating the program for stack "${stack}" offline to list what it declares for "${system}" ...`,
   );
-  let run;
-  try {
-    run = await runProgram(stack);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      return 2;
-    }
-    throw e;
-  }
+  const run = await runProgramForCli(stack);
+  if (!run) return 2;
   const root = findSystemComponent(run.resources, system);
   if (!root) {
     console.error(

@@ -7,10 +7,9 @@
  * values (ids, ARNs, URLs) are mock placeholders. Exit codes: 0 ok, 1 a mandatory policy is violated,
  * 2 bad usage or invalid config.
  */
-import { ConfigError } from "../config";
 import { evaluatePolicies, isBlocking } from "../policy/evaluate";
 import { allRules } from "../policy/rules";
-import { runProgram } from "../test/harness/program";
+import { runProgramForCli } from "../test/harness/program";
 import { listStacks } from "../test/harness/stackfile";
 import { formatPlan } from "./plan-format";
 
@@ -26,15 +25,13 @@ async function main(argv: string[]): Promise<number> {
     "No cloud state is read; computed values (ids, ARNs, URLs) are placeholders, secrets are stand-ins.",
   );
   console.log(`Reading Pulumi.yaml and Pulumi.${stack}.yaml ...`);
-  let run;
-  try {
-    run = await runProgram(stack);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      return 2;
-    }
-    throw e;
+  const run = await runProgramForCli(stack);
+  if (!run) return 2;
+  for (const key of run.standIns) {
+    const name = key.startsWith("ai-platform:") ? key.slice("ai-platform:".length) : key;
+    console.log(
+      `Secret ${key} is not in Pulumi.${stack}.yaml: using a stand-in (before pulumi up: pulumi config set --secret ${name} <value>).`,
+    );
   }
   console.log(
     `Program evaluated: ${run.resources.length} registrations. Checking ${allRules.length} policy rules ...\n`,

@@ -3,6 +3,7 @@
  * `pulumi up -s <stack>` would register.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../../config";
 import { installMocks, promiseOf, recorder, RecordedResource, settle } from "./mocks";
 import { readStackConfig } from "./stackfile";
 
@@ -41,4 +42,15 @@ export async function runProgram(stack: string, opts: RunOptions = {}): Promise<
   for (const [k, v] of Object.entries(exported)) outputs[k] = await promiseOf(v as pulumi.Input<unknown>);
   await settle();
   return { stack, resources: [...recorder.resources], outputs, standIns };
+}
+
+/** `runProgram` for command-line tools: an invalid config is printed (every problem) and gives `undefined`. */
+export async function runProgramForCli(stack: string): Promise<ProgramRun | undefined> {
+  try {
+    return await runProgram(stack);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(e.message);
+    return undefined;
+  }
 }
