@@ -3,14 +3,35 @@
  * Each system is one component in components/; this file only wires config into them.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { TamaWorkspace } from "./components/tama";
 import { PlatformConfig, loadConfig } from "./config";
+import { loadSourceApiKeys } from "./config/tama";
 import { SystemName } from "./lib/naming";
 
 /** Builds one system for the stack and returns its stack outputs. */
 type SystemBuilder = (cfg: PlatformConfig) => Record<string, pulumi.Input<unknown>>;
 
 /** The systems this version of the program can deploy. A system's issue adds its builder here. */
-const builders: Partial<Record<SystemName, SystemBuilder>> = {};
+const builders: Partial<Record<SystemName, SystemBuilder>> = {
+  // Tama is a SaaS API: no AWS resources, so no AWS provider; the connection reaches the dynamic providers
+  // through `configure` (the stack's `tama:` keys) or the TAMA_* environment variables.
+  tama: (cfg) => {
+    const ws = cfg.tama!.tamaWorkspace;
+    const apiKeys = loadSourceApiKeys(ws);
+    const workspace = new TamaWorkspace("tama", {
+      space: ws.space,
+      sources: ws.sources.map((s) => ({ ...s, apiKey: apiKeys[s.key] })),
+      protect: cfg.protect,
+    });
+    return {
+      tamaSpaceId: workspace.spaceId,
+      tamaSpaceSlug: workspace.spaceSlug,
+      tamaSourceIds: workspace.sourceIds,
+      tamaModelIds: workspace.modelIds,
+      tamaLimitIds: workspace.limitIds,
+    };
+  },
+};
 
 export = async (): Promise<Record<string, unknown>> => {
   const cfg = loadConfig(Object.keys(builders) as SystemName[]);

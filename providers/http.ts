@@ -70,6 +70,9 @@ export class HttpError extends Error {
     readonly attempts: number,
   ) {
     super(message);
+    // Set again: once serialized into a provider, the class becomes a function calling `Error.call(this)`,
+    // which sets no `message` on the instance (test/http.spec.ts checks the round trip).
+    this.message = message;
     this.name = "HttpError";
   }
 }
@@ -90,6 +93,7 @@ export class NetworkError extends Error {
     readonly attempts: number,
   ) {
     super(message);
+    this.message = message; // see HttpError
     this.name = "NetworkError";
   }
 }

@@ -35,6 +35,10 @@ export const SUMMARY_FIELDS: Record<string, string[]> = {
   "aws:ecs/taskDefinition:TaskDefinition": ["family", "cpu", "memory"],
   "aws:ecr/repository:Repository": ["name"],
   "pulumi:providers:aws": ["region"],
+  "pulumi-nodejs:dynamic/tama:Space": ["name", "type", "existingId"],
+  "pulumi-nodejs:dynamic/tama:Source": ["name", "endpoint", "existingId"],
+  "pulumi-nodejs:dynamic/tama:Model": ["identifier", "path", "existingId"],
+  "pulumi-nodejs:dynamic/tama:Limit": ["scaleUnit", "scaleCount", "limit", "existingId"],
   "*": ["name", "bucket", "family", "functionName", "routeKey"],
 };
 

@@ -13,6 +13,8 @@ import {
   redactUrl,
   request,
 } from "../providers/http";
+import * as httpModule from "../providers/http";
+import { loadSerialized, serializeProvider } from "./harness/provider-host";
 
 type Reply = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
 
@@ -280,5 +282,36 @@ describe("providers/http: the shared client", () => {
     assert.equal(describeErrorBody({ errors: { detail: "Not Found" } }), "detail Not Found");
     assert.equal(describeErrorBody("<html>bad gateway</html>"), "<html>bad gateway</html>");
     assert.equal(describeErrorBody(undefined), "no details");
+  });
+
+  it("keeps error messages and types once serialized into a provider's closure", async () => {
+    const probe = {
+      async create() {
+        const errors = [
+          new httpModule.HttpError("API error 422: name is required", 422, "POST /x", {}, 1),
+          new httpModule.NotFoundError("API error 404: space not found", "GET /x", {}, 1),
+          new httpModule.NetworkError("GET /x: no answer (timed out) after 5 attempt(s)", "GET /x", 5),
+        ];
+        return {
+          id: "probe",
+          outs: {
+            messages: errors.map((e) => e.message),
+            notFound: errors[1] instanceof httpModule.NotFoundError && errors[1].status === 404,
+            httpError: errors[0] instanceof httpModule.HttpError,
+          },
+        };
+      },
+    };
+    const loaded = loadSerialized((await serializeProvider(probe)).text);
+    const { outs } = await loaded.create({});
+    assert.deepEqual(outs, {
+      messages: [
+        "API error 422: name is required",
+        "API error 404: space not found",
+        "GET /x: no answer (timed out) after 5 attempt(s)",
+      ],
+      notFound: true,
+      httpError: true,
+    });
   });
 });

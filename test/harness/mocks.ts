@@ -180,6 +180,18 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
         digest: "sha256:" + "0".repeat(64),
         ref: `${inputs.tags?.[0]?.split(":")[0] ?? name}@sha256:${"0".repeat(64)}`,
       };
+    case "pulumi-nodejs:dynamic/tama:Space":
+    case "pulumi-nodejs:dynamic/tama:Source":
+      return {
+        slug: String(inputs.name ?? name)
+          .trim()
+          .toLowerCase()
+          .replace(/\s+/g, "-"),
+        provisionState: "active",
+      };
+    case "pulumi-nodejs:dynamic/tama:Model":
+    case "pulumi-nodejs:dynamic/tama:Limit":
+      return { provisionState: "active" };
     default: {
       if (!type.startsWith("aws:")) return {};
       const service = type.split(":")[1].split("/")[0];
