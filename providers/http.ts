@@ -70,6 +70,9 @@ export class HttpError extends Error {
     readonly attempts: number,
   ) {
     super(message);
+    // The closure serializer rewrites `super(message)` as `Error.call(this, message)`, which sets nothing on
+    // `this`: set the message explicitly so a serialized provider's errors still carry it.
+    this.message = message;
     this.name = "HttpError";
   }
 }
@@ -90,6 +93,8 @@ export class NetworkError extends Error {
     readonly attempts: number,
   ) {
     super(message);
+    // See HttpError: kept explicit for serialized providers.
+    this.message = message;
     this.name = "NetworkError";
   }
 }

@@ -20,7 +20,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as api from "./api";
-import { faasFunctionProvider, listRuntimes } from "./provider";
+import { faasFunctionProvider, listRuntimes, messageOf } from "./provider";
 
 export type { FunctionConfig, FunctionTimeouts, Hardware, Runtime } from "./api";
 
@@ -132,7 +132,7 @@ export async function getRuntimes(args: GetRuntimesArgs = {}): Promise<api.Runti
   try {
     return await listRuntimes(conn, args.hardware);
   } catch (e) {
-    throw new Error(`getRuntimes: ${(e as Error).message}`, { cause: e });
+    throw new Error(`getRuntimes: ${messageOf(e)}`, { cause: e });
   }
 }
 

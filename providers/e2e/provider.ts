@@ -61,21 +61,34 @@ export function isGone(err: unknown): boolean {
 
 /** Prefixes an error with what was being done (the HTTP client already scrubbed every secret). */
 function fail(what: string, err: unknown): Error {
-  return new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+  return new Error(`${what}: ${messageOf(err)}`);
 }
 
-/** An operation that created or changed the function and then failed: the engine records `id` and `properties`. */
-export class FunctionInitError extends Error {
-  readonly reasons: string[];
-  constructor(
-    message: string,
-    readonly id: string,
-    readonly properties: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = "FunctionInitError";
-    this.reasons = [message];
-  }
+/** An error's message. Not `instanceof Error`: serialized error classes are not linked to Error's prototype. */
+export function messageOf(err: unknown): string {
+  const m = (err as { message?: unknown } | undefined)?.message;
+  return typeof m === "string" && m ? m : String(err);
+}
+
+/** An error that tells the engine the function exists although the operation failed (a partial failure). */
+export interface FunctionInitError extends Error {
+  /** The function's id: the engine records the resource under it. */
+  id: string;
+  /** The outputs to record (inputs, url, status `failed`, and `__provider`). */
+  properties: Record<string, unknown>;
+  reasons: string[];
+}
+
+/**
+ * Builds a `FunctionInitError`. A plain Error with fields, not a subclass: classes extending Error lose their
+ * message once the closure serializer has rewritten them, and the host reads only these fields.
+ */
+export function initError(
+  message: string,
+  id: string,
+  properties: Record<string, unknown>,
+): FunctionInitError {
+  return Object.assign(new Error(message), { name: "FunctionInitError", id, properties, reasons: [message] });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -206,7 +219,7 @@ async function settle(
   } catch (e) {
     const live = (e as { live?: api.LiveFunction }).live ?? {};
     const outs = outputsOf(inputs, { url: previous.url, status: "failed", ...live }, scope);
-    throw new FunctionInitError(`${what}: ${(e as Error).message}`, inputs.name, {
+    throw initError(`${what}: ${messageOf(e)}`, inputs.name, {
       ...outs,
       status: typeof live.status === "string" ? live.status.toLowerCase() : "unknown",
     });
