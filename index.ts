@@ -3,6 +3,7 @@
  * Each system is one component in components/; this file only wires config into them.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { E2eFaas } from "./components/e2e";
 import { PlatformConfig, loadConfig } from "./config";
 import { SystemName } from "./lib/naming";
 
@@ -10,7 +11,12 @@ import { SystemName } from "./lib/naming";
 type SystemBuilder = (cfg: PlatformConfig) => Record<string, pulumi.Input<unknown>>;
 
 /** The systems this version of the program can deploy. A system's issue adds its builder here. */
-const builders: Partial<Record<SystemName, SystemBuilder>> = {};
+const builders: Partial<Record<SystemName, SystemBuilder>> = {
+  // E2E FaaS creates no AWS resource: its functions live on E2E Networks, reached through the e2e provider.
+  e2e: (cfg) => ({
+    e2eFunctionUrls: new E2eFaas("e2e", { stack: cfg.stack, functions: cfg.e2e!.e2eFunctions }).urls,
+  }),
+};
 
 export = async (): Promise<Record<string, unknown>> => {
   const cfg = loadConfig(Object.keys(builders) as SystemName[]);

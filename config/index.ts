@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SystemName, checkStackName } from "../lib/naming";
 import { coreKeys } from "./core";
+import { e2eSection } from "./e2e";
 import {
   ConfigError,
   ConfigIssue,
@@ -27,8 +28,8 @@ export type { ConfigIssue } from "./schema";
 /** A system's settings: its keys and an optional check across keys. */
 export interface Section<S extends SectionSpec> {
   keys: S;
-  /** Checks that involve several keys; return one issue per broken rule. */
-  check?: (values: SectionValues<S>) => ConfigIssue[];
+  /** Checks that involve several keys; return one issue per broken rule. (A method, so a typed section fits `Section<SectionSpec>`.) */
+  check?(values: SectionValues<S>): ConfigIssue[];
 }
 
 /** Defines a section with full type inference of its values. */
@@ -40,7 +41,9 @@ export function section<S extends SectionSpec>(
 }
 
 /** Settings per system. A system's issue adds its section here. */
-export const SYSTEM_SECTIONS = {} satisfies Partial<Record<SystemName, Section<SectionSpec>>>;
+export const SYSTEM_SECTIONS = {
+  e2e: e2eSection,
+} satisfies Partial<Record<SystemName, Section<SectionSpec>>>;
 
 type SystemSections = typeof SYSTEM_SECTIONS;
 type SystemConfigs = {
