@@ -296,6 +296,24 @@ export function timeoutsOf(inputs: Pick<FaasFunctionInputs, "timeouts">) {
   };
 }
 
+/** Each wait between two status polls is this many times the previous one, up to `pollMaxInterval`. */
+export const POLL_BACKOFF = 1.5;
+
+export function nextPollDelay(previous: number, pollMaxInterval: number): number {
+  return Math.min(pollMaxInterval, previous * POLL_BACKOFF);
+}
+
+/** How many polls find a function that is running `readyAfterMs` after the request (no time limit). */
+export function pollsUntil(readyAfterMs: number, pollInterval: number, pollMaxInterval: number): number {
+  let t = 0;
+  let delay = pollInterval;
+  for (let polls = 1; ; polls++) {
+    t += delay;
+    if (t >= readyAfterMs) return polls;
+    delay = nextPollDelay(delay, pollMaxInterval);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Diff
 // ---------------------------------------------------------------------------------------------------------

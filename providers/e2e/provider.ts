@@ -147,7 +147,7 @@ export async function waitUntilRunning(
       if (phase === "failed")
         throw Object.assign(new Error(`deployment failed: ${api.failureReason(live)}`), { live });
     }
-    delay = Math.min(timing.pollMaxInterval, delay * 1.5);
+    delay = api.nextPollDelay(delay, timing.pollMaxInterval);
   }
 }
 
@@ -173,7 +173,7 @@ export async function waitUntilGone(
     const live = await getFunction(conn, scope, name);
     if (!live) return polls;
     last = typeof live.status === "string" ? live.status.toLowerCase() : "unknown";
-    delay = Math.min(timing.pollMaxInterval, delay * 1.5);
+    delay = api.nextPollDelay(delay, timing.pollMaxInterval);
   }
 }
 

@@ -14,7 +14,9 @@ import {
   inputsOf,
   mapRuntimes,
   mergeLive,
+  nextPollDelay,
   parseDuration,
+  pollsUntil,
   readEnvelope,
   resolveConnection,
   runtimeProblem,
@@ -151,6 +153,16 @@ describe("e2e api: validation (check)", () => {
       pollMaxInterval: 10_000,
     });
     assert.equal(timeoutsOf({ timeouts: { create: "30s" } }).create, 30_000);
+  });
+
+  it("polls with waits from 1 s growing 1.5x to 10 s", () => {
+    assert.equal(nextPollDelay(1000, 10_000), 1500);
+    assert.equal(nextPollDelay(8000, 10_000), 10_000);
+    // waits 1, 1.5, 2.25, 3.375, 5.06, 7.59, 10, 10 ... s: cumulative 1, 2.5, 4.75, 8.1, 13.2, 20.8, 30.8, 40.8
+    assert.equal(pollsUntil(1000, 1000, 10_000), 1);
+    assert.equal(pollsUntil(5000, 1000, 10_000), 4);
+    assert.equal(pollsUntil(30_000, 1000, 10_000), 7);
+    assert.equal(pollsUntil(600_000, 1000, 10_000), 64);
   });
 
   it("lets values unknown during a preview through", () => {
