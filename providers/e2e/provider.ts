@@ -244,7 +244,9 @@ export const faasFunctionProvider = {
 
   async diff(_id: string, olds: api.FaasFunctionOutputs, news: api.CheckedInputs) {
     const d = api.diffFunction(olds, news);
-    const changed = d.replaces.length + d.apiChanges.length + d.localChanges.length > 0;
+    // A function whose last deployment failed is redeployed on the next `up` even with the same inputs.
+    const failed = api.classifyStatus(olds.status) === "failed";
+    const changed = failed || d.replaces.length + d.apiChanges.length + d.localChanges.length > 0;
     // Names are unique per project: a replacement that keeps the name must delete the old function first.
     return {
       changes: changed,
@@ -324,7 +326,8 @@ export const faasFunctionProvider = {
       location: olds.location || conn.location,
     };
     const d = api.diffFunction(olds, news);
-    if (d.apiChanges.length === 0) {
+    const redeploy = api.classifyStatus(olds.status) === "failed";
+    if (d.apiChanges.length === 0 && !redeploy) {
       // Only Pulumi-side settings changed (timeouts, existingId, how the code is given): no request.
       const outs: api.FaasFunctionOutputs = {
         ...news,
@@ -336,7 +339,7 @@ export const faasFunctionProvider = {
       return { outs };
     }
     await callApi(conn, scope, "PUT", api.PATHS.handlerFile(id), api.updateBody(news)).catch((e) => {
-      throw fail(`updating function "${id}" (${d.apiChanges.join(", ")})`, e);
+      throw fail(`updating function "${id}" (${d.apiChanges.join(", ") || "redeploy after a failure"})`, e);
     });
     const t = api.timeoutsOf(news);
     const outs = await settle(conn, scope, news, t.update, `updating function "${id}"`, false, olds);

@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { E2eFaas, functionNames } from "../../components/e2e";
 import { ConfigError, parseConfig } from "../../config";
 import { SAMPLE_FUNCTIONS, checkFunctionFiles } from "../../config/e2e";
-import { FaasFunction, readCodeFile } from "../../providers/e2e";
+import { FaasFunction, getRuntimesOutput, readCodeFile } from "../../providers/e2e";
+import { E2eEmulator } from "./emulator";
 import { sha256 } from "../../providers/e2e/api";
 import { installMocks, promiseOf, recorder, settle } from "../harness/mocks";
 import { runProgram } from "../harness/program";
@@ -95,6 +96,21 @@ describe("e2e component under mocks", () => {
       /^Error: FaasFunction "ghost": codePath "functions\/nope\/handler.js" cannot be read \(ENOENT\)$/,
     );
     assert.equal(readCodeFile("orders", HANDLER), fs.readFileSync(HANDLER, "utf8"));
+  });
+
+  it("looks up runtimes as an Output (getRuntimesOutput) with the stack's e2e config", async () => {
+    const emu = await E2eEmulator.start();
+    try {
+      pulumi.runtime.setAllConfig({ ...emu.config }, ["e2e:apiKey", "e2e:authToken"]);
+      const gpu = await promiseOf(getRuntimesOutput({ hardware: pulumi.output("gpu") }));
+      assert.deepEqual(
+        gpu.map((r) => r.id),
+        ["python3-http-cuda"],
+      );
+      assert.equal(emu.requests[0].query.apikey, emu.opts.apiKey);
+    } finally {
+      await emu.close();
+    }
   });
 
   it("names functions e2e-faas-<stack>-<key> and refuses names E2E would reject", () => {

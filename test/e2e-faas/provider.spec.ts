@@ -102,6 +102,30 @@ describe("e2e provider: direct calls against the emulator", function () {
       assert.equal(emu.functions.get("process-orders")!.requirements, "requests\n");
     });
 
+    it("redeploys a failed function on the next up even when nothing changed (a transient build failure)", async () => {
+      let attempts = 0;
+      const flaky = await E2eEmulator.start({
+        failWhen: () => (++attempts === 1 ? "Build failed: registry timeout" : undefined),
+      });
+      try {
+        await p.configure(configureRequest(flaky.config));
+        const inputs = await checked(sample());
+        const err = (await p.create(inputs).catch((e) => e)) as FunctionInitError;
+        assert.match(err.message, /registry timeout/);
+        const olds = err.properties as unknown as FaasFunctionOutputs;
+        assert.deepEqual(await p.diff(err.id, olds, inputs), {
+          changes: true,
+          replaces: [],
+          deleteBeforeReplace: false,
+        });
+        const { outs } = await p.update(err.id, olds, inputs);
+        assert.equal(outs.status, "running");
+        assert.equal(flaky.count("PUT"), 1);
+      } finally {
+        await flaky.close();
+      }
+    });
+
     it("gives up at the create timeout with the last status, still recording the function", async () => {
       const slow = await E2eEmulator.start({ deployingMs: 60_000 });
       try {
