@@ -93,6 +93,9 @@ export const INPUT_KEYS = [
   "codeHash",
 ] as const;
 
+/** Outputs the resource seeds as `undefined` inputs (so they are recorded). */
+export const OUTPUT_KEYS = ["url", "status", "projectId", "location"] as const;
+
 // ---------------------------------------------------------------------------------------------------------
 // Validation (check)
 // ---------------------------------------------------------------------------------------------------------
@@ -266,6 +269,14 @@ export function checkInputs(news: FaasFunctionInputs): { inputs?: CheckedInputs;
         fail(`timeouts.${k}`, `${JSON.stringify(v)} is not a duration such as "10m", "90s" or "500ms"`);
     }
 
+  const known = new Set<string>([...INPUT_KEYS, ...OUTPUT_KEYS, "__provider"]);
+  for (const k of Object.keys(news))
+    if (!known.has(k))
+      fail(
+        k,
+        "is not a setting of an E2E function (the API takes name, runtime, code, requirements, memory, timeout, hardware, environment and secrets)",
+      );
+
   if (failures.length > 0) return { failures };
   const code = isUnknown(news.codeFile) || isUnknown(news.codeInline) ? UNKNOWN : codeOf(news)!;
   const inputs: CheckedInputs = {
@@ -281,6 +292,13 @@ export function checkInputs(news: FaasFunctionInputs): { inputs?: CheckedInputs;
     codeHash: isUnknown(code) ? UNKNOWN : sha256(code),
   };
   return { inputs, failures };
+}
+
+/** A wait for messages: `250 ms`, `90 s`, `10 min`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000 || ms % 60_000 !== 0) return `${Math.round(ms / 100) / 10} s`;
+  return `${ms / 60_000} min`;
 }
 
 /** The waits of one operation, in ms. */

@@ -132,7 +132,7 @@ export async function waitUntilRunning(
     const remaining = deadline - Date.now();
     if (remaining <= 0)
       throw new Error(
-        `function "${name}" did not become running within ${Math.round(timing.timeoutMs / 1000)} s (last status: ${last})`,
+        `function "${name}" did not become running within ${api.formatDuration(timing.timeoutMs)} (last status: ${last})`,
       );
     await sleep(Math.min(delay, remaining));
     polls++;
@@ -166,7 +166,7 @@ export async function waitUntilGone(
     const remaining = deadline - Date.now();
     if (remaining <= 0)
       throw new Error(
-        `function "${name}" still exists ${Math.round(timing.timeoutMs / 1000)} s after its deletion (status: ${last})`,
+        `function "${name}" still exists ${api.formatDuration(timing.timeoutMs)} after its deletion (status: ${last})`,
       );
     await sleep(Math.min(delay, remaining));
     polls++;

@@ -10,6 +10,7 @@ import {
   diffFunction,
   envelopeStatus,
   failureReason,
+  formatDuration,
   handlerFileFor,
   inputsOf,
   mapRuntimes,
@@ -128,6 +129,15 @@ describe("e2e api: validation (check)", () => {
     assert.deepEqual(checked({ secrets: ["b", "a.b", "a"] }).secrets, ["a", "a.b", "b"]);
   });
 
+  it("refuses inputs the API has no field for (labels, annotations, ...)", () => {
+    const fs = failuresOf({ labels: { team: "x" }, annotations: {}, __provider: "text", url: undefined });
+    assert.deepEqual(
+      fs.map((f) => f.property),
+      ["labels", "annotations"],
+    );
+    assert.match(fs[0].reason, /is not a setting of an E2E function/);
+  });
+
   it("requires existingId to equal name (E2E addresses functions by name)", () => {
     const [f] = failuresOf({ existingId: "other" });
     assert.equal(f.property, "existingId");
@@ -153,6 +163,13 @@ describe("e2e api: validation (check)", () => {
       pollMaxInterval: 10_000,
     });
     assert.equal(timeoutsOf({ timeouts: { create: "30s" } }).create, 30_000);
+    assert.deepEqual([150, 1500, 90_000, 600_000, 150_000].map(formatDuration), [
+      "150 ms",
+      "1.5 s",
+      "90 s",
+      "10 min",
+      "150 s",
+    ]);
   });
 
   it("polls with waits from 1 s growing 1.5x to 10 s", () => {

@@ -135,7 +135,7 @@ describe("e2e provider: direct calls against the emulator", function () {
           created(sample({ timeouts: { ...FAST, create: "150ms" } })),
           (e: FunctionInitError) => {
             assert.equal(e.id, "process-orders");
-            assert.match(e.message, /did not become running within 0 s \(last status: deploying\)/);
+            assert.match(e.message, /did not become running within 150 ms \(last status: deploying\)/);
             return true;
           },
         );
@@ -422,7 +422,7 @@ describe("e2e provider: direct calls against the emulator", function () {
         const { id, outs } = await created(sample({ timeouts: { ...FAST, delete: "100ms" } }));
         await assert.rejects(
           p.delete(id, outs),
-          /deleting function "process-orders": function "process-orders" still exists 0 s after its deletion \(status: deleting\)/,
+          /deleting function "process-orders": function "process-orders" still exists 100 ms after its deletion \(status: deleting\)/,
         );
       } finally {
         await sticky.close();
