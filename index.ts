@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { TamaWorkspace } from "./components/tama";
+import { E2eFaas } from "./components/e2e";
 import { PlatformConfig, loadConfig } from "./config";
 import { loadSourceApiKeys } from "./config/tama";
 import { SystemName } from "./lib/naming";
@@ -31,6 +32,10 @@ const builders: Partial<Record<SystemName, SystemBuilder>> = {
       tamaLimitIds: workspace.limitIds,
     };
   },
+  // E2E FaaS creates no AWS resource: its functions live on E2E Networks, reached through the e2e provider.
+  e2e: (cfg) => ({
+    e2eFunctionUrls: new E2eFaas("e2e", { stack: cfg.stack, functions: cfg.e2e!.e2eFunctions }).urls,
+  }),
 };
 
 export = async (): Promise<Record<string, unknown>> => {

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SystemName, checkStackName } from "../lib/naming";
 import { coreKeys } from "./core";
 import { tamaSection } from "./tama";
+import { e2eSection } from "./e2e";
 import {
   ConfigError,
   ConfigIssue,
@@ -42,9 +43,10 @@ export function section<S extends SectionSpec>(
 }
 
 /** Settings per system. A system's issue adds its section here. */
-export const SYSTEM_SECTIONS = { tama: tamaSection } satisfies Partial<
-  Record<SystemName, Section<SectionSpec>>
->;
+export const SYSTEM_SECTIONS = {
+  tama: tamaSection,
+  e2e: e2eSection,
+} satisfies Partial<Record<SystemName, Section<SectionSpec>>>;
 
 type SystemSections = typeof SYSTEM_SECTIONS;
 type SystemConfigs = {

@@ -314,4 +314,35 @@ describe("providers/http: the shared client", () => {
       httpError: true,
     });
   });
+
+  it("keeps status and type of errors from real requests inside a serialized provider", async () => {
+    // Dynamic providers are stored as serialized text; its class rewrite used to drop Error messages.
+    const { serializeProvider, loadSerialized } = await import("./harness/provider-host");
+    const s = await scripted([json(422, { message: "bad input" }), json(404, { message: "gone" })]);
+    try {
+      const provider = {
+        async create(inputs: { base: string }) {
+          const errors: { message: string; status?: number; notFound: boolean }[] = [];
+          for (let i = 0; i < 2; i++) {
+            try {
+              await request({ method: "GET", baseUrl: inputs.base, path: "x", retry: fast });
+            } catch (e) {
+              const err = e as HttpError;
+              errors.push({ message: err.message, status: err.status, notFound: e instanceof NotFoundError });
+            }
+          }
+          return { id: "x", outs: { errors } };
+        },
+      };
+      const { text } = await serializeProvider(provider);
+      const loaded = loadSerialized(text);
+      const { outs } = await loaded.create({ base: s.base });
+      assert.deepEqual(outs.errors, [
+        { message: "API error 422: bad input", status: 422, notFound: false },
+        { message: "API error 404: gone", status: 404, notFound: true },
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -175,6 +175,14 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
         publicSubnetIds: ["subnet-pub-a", "subnet-pub-b", "subnet-pub-c"],
         isolatedSubnetIds: [],
       };
+    case "pulumi-nodejs:dynamic/e2e:FaasFunction":
+      return {
+        id: inputs.name,
+        url: `https://${inputs.name}-mock00.serverless.e2enetworks.net/`,
+        status: "running",
+        projectId: "10000",
+        location: "Delhi",
+      };
     case "docker-build:index:Image":
       return {
         digest: "sha256:" + "0".repeat(64),

@@ -2,6 +2,7 @@
  * TamaWorkspace under the suite's mocks, the real index.ts with the dev and stage stack files, and the
  * Tama config section (connection keys, the workspace block, per-source secret API keys).
  */
+import { SYSTEMS } from "../../lib/naming";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { TamaWorkspace, normalizeWorkspace } from "../../components/tama";
@@ -134,7 +135,7 @@ describe("TamaWorkspace component", function () {
 describe("Tama config", () => {
   const base = () => readStackConfig("dev");
   const parse = (config: Record<string, string>, secretKeys: string[]) =>
-    parseConfig(config, { stack: "dev", secretKeys: new Set(secretKeys), implemented: ["tama"] });
+    parseConfig(config, { stack: "dev", secretKeys: new Set(secretKeys), implemented: SYSTEMS });
   const issuesOf = (fn: () => unknown) => {
     try {
       fn();
@@ -228,7 +229,7 @@ describe("Tama config", () => {
     const keys = parseSourceApiKeys(ws, config, {
       stack: "dev",
       secretKeys: new Set(secretKeys),
-      implemented: ["tama"],
+      implemented: SYSTEMS,
     });
     assert.equal(await pulumi.isSecret(keys.openai), true);
     const missing = { ...config };

@@ -1,0 +1,370 @@
+/**
+ * The E2E FaaS dynamic provider: CRUD for one function on the real MyAccount API, through the shared HTTP
+ * client (providers/http.ts).
+ *
+ * Serialized into state as `__provider`, so it captures nothing but code: the connection (API key, token,
+ * project, location, base URL) reaches it only through `configure` (stack config `e2e:*`, kept in a
+ * per-process global slot, never on the provider object) and the environment, both read inside each method.
+ */
+import * as http from "../http";
+import * as api from "./api";
+
+/** Name of the per-process slot `configure` writes the raw stack config to (a global: never serialized). */
+const SLOT = "__aiPlatformE2eConfig";
+
+function configured(): api.RawConfig {
+  return ((globalThis as Record<string, unknown>)[SLOT] as api.RawConfig | undefined) ?? {};
+}
+
+/** The connection of this process: stack config via `configure`, then E2E_* / SERVICE_* variables. */
+export function currentConnection(): api.Connection {
+  return api.resolveConnection(configured(), process.env);
+}
+
+/** Where a function lives (recorded at create, reused by read, update and delete). */
+interface Scope {
+  projectId: string;
+  location: string;
+}
+
+/** One call to the MyAccount API: auth header, apikey/project_id/location, the envelope checked. */
+export async function callApi<T>(
+  conn: api.Connection,
+  scope: Scope,
+  method: http.HttpMethod,
+  path: string,
+  body?: unknown,
+): Promise<api.Envelope<T>> {
+  const res = await http.request({
+    method,
+    baseUrl: conn.baseUrl,
+    path,
+    query: { apikey: conn.apiKey, project_id: scope.projectId, location: scope.location },
+    headers: { authorization: `Bearer ${conn.authToken}`, "user-agent": "ai-platform-pulumi-e2e/1.0" },
+    body,
+    secretQueryParams: ["apikey"],
+    secrets: [conn.apiKey, conn.authToken],
+    envelopeStatus: api.envelopeStatus,
+  });
+  return api.readEnvelope<T>(res.body, `${method} ${path}`);
+}
+
+/** True for "the function does not exist": HTTP or envelope 404, or a 400 whose message says so. */
+export function isGone(err: unknown): boolean {
+  if (err instanceof http.NotFoundError) return true;
+  return (
+    err instanceof http.HttpError &&
+    err.status === 400 &&
+    /not found|does not exist|no such function/i.test(err.message)
+  );
+}
+
+/** Prefixes an error with what was being done (the HTTP client already scrubbed every secret). */
+function fail(what: string, err: unknown): Error {
+  return new Error(`${what}: ${messageOf(err)}`);
+}
+
+/** An error's message. Not `instanceof Error`: serialized error classes are not linked to Error's prototype. */
+export function messageOf(err: unknown): string {
+  const m = (err as { message?: unknown } | undefined)?.message;
+  return typeof m === "string" && m ? m : String(err);
+}
+
+/** An error that tells the engine the function exists although the operation failed (a partial failure). */
+export interface FunctionInitError extends Error {
+  /** The function's id: the engine records the resource under it. */
+  id: string;
+  /** The outputs to record (inputs, url, status `failed`, and `__provider`). */
+  properties: Record<string, unknown>;
+  reasons: string[];
+}
+
+/**
+ * Builds a `FunctionInitError`. A plain Error with fields, not a subclass: classes extending Error lose their
+ * message once the closure serializer has rewritten them, and the host reads only these fields.
+ */
+export function initError(
+  message: string,
+  id: string,
+  properties: Record<string, unknown>,
+): FunctionInitError {
+  return Object.assign(new Error(message), { name: "FunctionInitError", id, properties, reasons: [message] });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function getFunction(
+  conn: api.Connection,
+  scope: Scope,
+  name: string,
+): Promise<api.LiveFunction | undefined> {
+  try {
+    const env = await callApi<api.LiveFunction>(conn, scope, "GET", api.PATHS.function(name));
+    return env.data && typeof env.data === "object" ? env.data : {};
+  } catch (e) {
+    if (isGone(e)) return undefined;
+    throw e;
+  }
+}
+
+export interface WaitResult {
+  live: api.LiveFunction;
+  polls: number;
+}
+
+/**
+ * Polls `GET faas/function/{name}/` until the function is running, with waits of `pollInterval`, then
+ * 1.5 times longer each time, capped at `pollMaxInterval`, within `timeoutMs`. A failed status throws with
+ * the API's reason; running out of time throws with the last status seen.
+ */
+export async function waitUntilRunning(
+  conn: api.Connection,
+  scope: Scope,
+  name: string,
+  timing: { timeoutMs: number; pollInterval: number; pollMaxInterval: number },
+  opts: { missingIsPending: boolean },
+): Promise<WaitResult> {
+  const deadline = Date.now() + timing.timeoutMs;
+  let delay = timing.pollInterval;
+  let polls = 0;
+  let last = "unknown";
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0)
+      throw new Error(
+        `function "${name}" did not become running within ${api.formatDuration(timing.timeoutMs)} (last status: ${last})`,
+      );
+    await sleep(Math.min(delay, remaining));
+    polls++;
+    const live = await getFunction(conn, scope, name);
+    if (!live) {
+      if (!opts.missingIsPending) throw new Error(`function "${name}" no longer exists`);
+      last = "not found";
+    } else {
+      last = typeof live.status === "string" ? live.status.toLowerCase() : "unknown";
+      const phase = api.classifyStatus(live.status);
+      if (phase === "running") return { live, polls };
+      if (phase === "failed")
+        throw Object.assign(new Error(`deployment failed: ${api.failureReason(live)}`), { live });
+    }
+    delay = api.nextPollDelay(delay, timing.pollMaxInterval);
+  }
+}
+
+/** Polls until GET answers 404, with the same backoff, within `timeoutMs`. */
+export async function waitUntilGone(
+  conn: api.Connection,
+  scope: Scope,
+  name: string,
+  timing: { timeoutMs: number; pollInterval: number; pollMaxInterval: number },
+): Promise<number> {
+  const deadline = Date.now() + timing.timeoutMs;
+  let delay = timing.pollInterval;
+  let polls = 0;
+  let last = "unknown";
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0)
+      throw new Error(
+        `function "${name}" still exists ${api.formatDuration(timing.timeoutMs)} after its deletion (status: ${last})`,
+      );
+    await sleep(Math.min(delay, remaining));
+    polls++;
+    const live = await getFunction(conn, scope, name);
+    if (!live) return polls;
+    last = typeof live.status === "string" ? live.status.toLowerCase() : "unknown";
+    delay = api.nextPollDelay(delay, timing.pollMaxInterval);
+  }
+}
+
+/** The runtimes the account's project offers (`GET faas/runtimes/`). */
+export async function listRuntimes(conn: api.Connection, hardware?: string): Promise<api.Runtime[]> {
+  const env = await callApi<unknown>(conn, conn, "GET", api.PATHS.runtimes);
+  return api.mapRuntimes(env.data, hardware);
+}
+
+function outputsOf(inputs: api.CheckedInputs, live: api.LiveFunction, scope: Scope): api.FaasFunctionOutputs {
+  return {
+    ...inputs,
+    url: typeof live.url === "string" ? live.url : "",
+    status: typeof live.status === "string" ? live.status.toLowerCase() : "unknown",
+    projectId: scope.projectId,
+    location: scope.location,
+  };
+}
+
+/**
+ * Waits for running after a create, adoption or update. On failure the function exists: the error carries
+ * its id and properties (status `failed`) so the engine records it and a later `up` can fix or replace it.
+ */
+async function settle(
+  conn: api.Connection,
+  scope: Scope,
+  inputs: api.CheckedInputs,
+  timeoutMs: number,
+  what: string,
+  missingIsPending: boolean,
+  previous: Partial<api.FaasFunctionOutputs> = {},
+): Promise<api.FaasFunctionOutputs> {
+  const t = api.timeoutsOf(inputs);
+  try {
+    const { live } = await waitUntilRunning(
+      conn,
+      scope,
+      inputs.name,
+      { timeoutMs, pollInterval: t.pollInterval, pollMaxInterval: t.pollMaxInterval },
+      { missingIsPending },
+    );
+    return outputsOf(inputs, live, scope);
+  } catch (e) {
+    const live = (e as { live?: api.LiveFunction }).live ?? {};
+    const outs = outputsOf(inputs, { url: previous.url, status: "failed", ...live }, scope);
+    throw initError(`${what}: ${messageOf(e)}`, inputs.name, {
+      ...outs,
+      status: typeof live.status === "string" ? live.status.toLowerCase() : "unknown",
+    });
+  }
+}
+
+/** The provider of `FaasFunction`; one module-level object, so it is serialized once. */
+export const faasFunctionProvider = {
+  async configure(req: { config: { get(key: string): string | undefined } }): Promise<void> {
+    const raw: api.RawConfig = {};
+    for (const k of ["apiKey", "authToken", "projectId", "location", "baseUrl"] as const) {
+      const v = req.config.get(`e2e:${k}`);
+      if (v !== undefined) raw[k] = v;
+    }
+    (globalThis as Record<string, unknown>)[SLOT] = raw;
+  },
+
+  async check(_olds: unknown, news: api.FaasFunctionInputs) {
+    const { inputs, failures } = api.checkInputs(news);
+    return failures.length ? { inputs: news, failures } : { inputs: inputs!, failures: [] };
+  },
+
+  async diff(_id: string, olds: api.FaasFunctionOutputs, news: api.CheckedInputs) {
+    const d = api.diffFunction(olds, news);
+    // A function whose last deployment failed is redeployed on the next `up` even with the same inputs.
+    const failed = api.classifyStatus(olds.status) === "failed";
+    const changed = failed || d.replaces.length + d.apiChanges.length + d.localChanges.length > 0;
+    // Names are unique per project: a replacement that keeps the name must delete the old function first.
+    return {
+      changes: changed,
+      replaces: d.replaces,
+      deleteBeforeReplace: d.replaces.length > 0 && !d.replaces.includes("name"),
+    };
+  },
+
+  async create(inputs: api.CheckedInputs): Promise<{ id: string; outs: api.FaasFunctionOutputs }> {
+    const conn = currentConnection();
+    const scope: Scope = { projectId: conn.projectId, location: conn.location };
+    const t = api.timeoutsOf(inputs);
+    const name = inputs.name;
+
+    if (inputs.existingId !== undefined) {
+      // Adoption: the live function must be the one declared; then it is redeployed with the declared settings.
+      const live = await getFunction(conn, scope, name).catch((e) => {
+        throw fail(`adopting function "${name}"`, e);
+      });
+      if (!live)
+        throw new Error(
+          `existingId: there is no function "${name}" in project ${scope.projectId} (${scope.location}) to adopt; remove existingId to create it`,
+        );
+      if (typeof live.runtime === "string" && live.runtime && live.runtime !== inputs.runtime)
+        throw new Error(
+          `existingId: function "${name}" runs runtime ${live.runtime}, but runtime is ${inputs.runtime}; declare the live runtime or remove existingId`,
+        );
+      if ((live.node_type === "cpu" || live.node_type === "gpu") && live.node_type !== inputs.config.hardware)
+        throw new Error(
+          `existingId: function "${name}" runs on ${live.node_type}, but config.hardware is ${inputs.config.hardware}`,
+        );
+      if (api.classifyStatus(live.status) === "pending")
+        await waitUntilRunning(
+          conn,
+          scope,
+          name,
+          { timeoutMs: t.create, pollInterval: t.pollInterval, pollMaxInterval: t.pollMaxInterval },
+          { missingIsPending: false },
+        ).catch(() => undefined); // a failed function can still be redeployed
+      await callApi(conn, scope, "PUT", api.PATHS.handlerFile(name), api.updateBody(inputs)).catch((e) => {
+        throw fail(`adopting function "${name}" (redeploy with the declared settings)`, e);
+      });
+      const outs = await settle(conn, scope, inputs, t.create, `adopting function "${name}"`, false, live);
+      return { id: name, outs };
+    }
+
+    const runtimes = await listRuntimes(conn).catch((e) => {
+      throw fail(`creating function "${name}" (listing runtimes)`, e);
+    });
+    const problem = api.runtimeProblem(runtimes, inputs.runtime, inputs.config.hardware);
+    if (problem) throw new Error(`creating function "${name}": ${problem}`);
+    await callApi(conn, scope, "POST", api.PATHS.functions, api.createBody(inputs)).catch((e) => {
+      throw fail(`creating function "${name}"`, e);
+    });
+    const outs = await settle(conn, scope, inputs, t.create, `creating function "${name}"`, true);
+    return { id: name, outs };
+  },
+
+  async read(id: string, props: api.FaasFunctionOutputs) {
+    const conn = currentConnection();
+    const scope: Scope = {
+      projectId: props.projectId || conn.projectId,
+      location: props.location || conn.location,
+    };
+    const live = await getFunction(conn, scope, id).catch((e) => {
+      throw fail(`reading function "${id}"`, e);
+    });
+    if (!live) return {};
+    const merged = api.mergeLive({ ...props, name: props.name ?? id, ...scope }, live);
+    return { id, props: merged, inputs: api.inputsOf(merged as unknown as Record<string, unknown>) };
+  },
+
+  async update(id: string, olds: api.FaasFunctionOutputs, news: api.CheckedInputs) {
+    const conn = currentConnection();
+    const scope: Scope = {
+      projectId: olds.projectId || conn.projectId,
+      location: olds.location || conn.location,
+    };
+    const d = api.diffFunction(olds, news);
+    const redeploy = api.classifyStatus(olds.status) === "failed";
+    if (d.apiChanges.length === 0 && !redeploy) {
+      // Only Pulumi-side settings changed (timeouts, existingId, how the code is given): no request.
+      const outs: api.FaasFunctionOutputs = {
+        ...news,
+        url: olds.url,
+        status: olds.status,
+        projectId: scope.projectId,
+        location: scope.location,
+      };
+      return { outs };
+    }
+    await callApi(conn, scope, "PUT", api.PATHS.handlerFile(id), api.updateBody(news)).catch((e) => {
+      throw fail(`updating function "${id}" (${d.apiChanges.join(", ") || "redeploy after a failure"})`, e);
+    });
+    const t = api.timeoutsOf(news);
+    const outs = await settle(conn, scope, news, t.update, `updating function "${id}"`, false, olds);
+    return { outs };
+  },
+
+  async delete(id: string, props: api.FaasFunctionOutputs): Promise<void> {
+    const conn = currentConnection();
+    const scope: Scope = {
+      projectId: props.projectId || conn.projectId,
+      location: props.location || conn.location,
+    };
+    try {
+      await callApi(conn, scope, "DELETE", api.PATHS.function(id), { function: id });
+    } catch (e) {
+      if (isGone(e)) return;
+      throw fail(`deleting function "${id}"`, e);
+    }
+    const t = api.timeoutsOf(props);
+    await waitUntilGone(conn, scope, id, {
+      timeoutMs: t.delete,
+      pollInterval: t.pollInterval,
+      pollMaxInterval: t.pollMaxInterval,
+    }).catch((e) => {
+      throw fail(`deleting function "${id}"`, e);
+    });
+  },
+};
