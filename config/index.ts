@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SystemName, checkStackName } from "../lib/naming";
 import { coreKeys } from "./core";
+import { tammaSection } from "./tamma";
 import {
   ConfigError,
   ConfigIssue,
@@ -27,8 +28,9 @@ export type { ConfigIssue } from "./schema";
 /** A system's settings: its keys and an optional check across keys. */
 export interface Section<S extends SectionSpec> {
   keys: S;
-  /** Checks that involve several keys; return one issue per broken rule. */
-  check?: (values: SectionValues<S>) => ConfigIssue[];
+  /** Checks that involve several keys; return one issue per broken rule. (Method syntax: a section with a
+   * check must still satisfy `Section<SectionSpec>` in SYSTEM_SECTIONS.) */
+  check?(values: SectionValues<S>): ConfigIssue[];
 }
 
 /** Defines a section with full type inference of its values. */
@@ -40,7 +42,9 @@ export function section<S extends SectionSpec>(
 }
 
 /** Settings per system. A system's issue adds its section here. */
-export const SYSTEM_SECTIONS = {} satisfies Partial<Record<SystemName, Section<SectionSpec>>>;
+export const SYSTEM_SECTIONS = {
+  tamma: tammaSection,
+} satisfies Partial<Record<SystemName, Section<SectionSpec>>>;
 
 type SystemSections = typeof SYSTEM_SECTIONS;
 type SystemConfigs = {

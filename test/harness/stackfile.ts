@@ -1,7 +1,8 @@
 /**
  * Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` the way the Pulumi CLI hands config to a program: project
  * defaults first, stack values over them, structured values as JSON strings, `secure:` values as secrets.
- * Secrets cannot be decrypted here, so each gets a recognisable stand-in, `test-secret-<key>`.
+ * Secrets cannot be decrypted here, so each gets a recognisable stand-in, `test-secret-<key>`. Keys that a
+ * deployment sets itself and no stack file commits get the stand-ins of `test/harness/stand-ins.json`.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -79,5 +80,31 @@ export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
       config[full] = toRaw(value);
     }
   }
+  for (const [full, standIn] of Object.entries(readStandIns(root))) {
+    if (full in config) continue;
+    if (standIn.secret) {
+      config[full] = `test-secret-${full.replace(/[^A-Za-z0-9]+/g, "-")}`;
+      secretKeys.push(full);
+    } else if (standIn.value !== undefined) {
+      config[full] = toRaw(standIn.value);
+    }
+  }
   return { config, secretKeys };
+}
+
+/**
+ * `test/harness/stand-ins.json`: keys a real deployment sets with `pulumi config set [--secret]` and no stack
+ * file commits (no fake `secure:` ciphertext ever goes into a stack file). Offline runs use these stand-ins
+ * for keys the stack file leaves out; a stack file's own value always wins.
+ */
+export function readStandIns(root = REPO_ROOT): Record<string, { secret?: boolean; value?: unknown }> {
+  const file = path.join(root, "test", "harness", "stand-ins.json");
+  if (!fs.existsSync(file)) return {};
+  const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(parsed).filter(([k]) => !k.startsWith("$")) as [
+      string,
+      { secret?: boolean; value?: unknown },
+    ][],
+  );
 }
