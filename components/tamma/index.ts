@@ -553,11 +553,8 @@ export class TammaPipeline extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const key = new aws.iam.AccessKey(
-      `${name}-presign-key`,
-      { user: user.name },
-      { parent: this, additionalSecretOutputs: ["secret"] },
-    );
+    // The AWS SDK marks `secret` (and the SES password) as additional secret outputs itself.
+    const key = new aws.iam.AccessKey(`${name}-presign-key`, { user: user.name }, { parent: this });
 
     this.clusterName = cluster.name;
     this.jobsQueueUrl = jobs.url;

@@ -231,7 +231,7 @@ const mocks: pulumi.runtime.Mocks = {
       case "aws:ssm/getParameter:getParameter":
         return {
           name: args.inputs.name,
-          value: String(args.inputs.name).includes("/ami/") ? "ami-0mockgpu0000000" : "mock-parameter-value",
+          value: /ami/.test(String(args.inputs.name)) ? "ami-0mockgpu0000000" : "mock-parameter-value",
           type: "String",
           arn: `arn:aws:ssm:${r}:${MOCK_ACCOUNT}:parameter${args.inputs.name}`,
           id: args.inputs.name,

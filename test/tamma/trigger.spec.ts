@@ -199,10 +199,9 @@ describe("tamma trigger handler against a recording ECS endpoint", () => {
     await ecs.close();
   });
 
-  const jobOf = (input: Record<string, any>) =>
-    // eslint-disable-line @typescript-eslint/no-explicit-any
-    input.overrides.containerOverrides[0].environment.find((e: { name: string }) => e.name === "JOB_ID")
-      .value;
+  type Override = { containerOverrides: { environment: { name: string; value: string }[] }[] };
+  const jobOf = (input: Record<string, unknown>) =>
+    (input.overrides as Override).containerOverrides[0].environment.find((e) => e.name === "JOB_ID")?.value;
 
   it("starts one task per valid record, with one SDK call each, and reports no failure", async () => {
     const event = { Records: [1, 2, 3].map((i) => record({ job_id: i, s3_key: `audio/u/${i}.wav` })) };
