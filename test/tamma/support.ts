@@ -271,14 +271,16 @@ export interface WorkerRun {
   code: number | null;
   stdout: string;
   stderr: string;
-  /** Peak resident memory of the worker process (KiB), from /usr/bin/time when available. */
-  peakRssKiB?: number;
-  /** Peak resident memory of ffmpeg (KiB), when measured. */
+  /** Wall-clock seconds from spawn to exit. */
   seconds: number;
 }
 
 /** Runs the worker bundle as a child process with `env` (plus PATH); bounded by `timeoutMs`. */
-export function runWorker(env: Record<string, string>, timeoutMs = 120_000): Promise<WorkerRun> {
+export function runWorker(
+  env: Record<string, string>,
+  timeoutMs = 120_000,
+  onLine?: (line: string) => void,
+): Promise<WorkerRun> {
   const script = workerScript();
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -288,8 +290,17 @@ export function runWorker(env: Record<string, string>, timeoutMs = 120_000): Pro
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
+    const emit = (text: string) => {
+      if (onLine) for (const line of text.split("\n")) if (line.trim()) onLine(line);
+    };
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString("utf8");
+      emit(c.toString("utf8"));
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString("utf8");
+      emit(c.toString("utf8"));
+    });
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("error", reject);
     child.on("close", (code) => {
