@@ -280,6 +280,7 @@ export function runWorker(
   env: Record<string, string>,
   timeoutMs = 120_000,
   onLine?: (line: string) => void,
+  onSpawn?: (pid: number) => void,
 ): Promise<WorkerRun> {
   const script = workerScript();
   const started = Date.now();
@@ -288,6 +289,7 @@ export function runWorker(
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    if (child.pid && onSpawn) onSpawn(child.pid);
     let stdout = "";
     let stderr = "";
     const emit = (text: string) => {
