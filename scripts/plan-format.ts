@@ -35,6 +35,17 @@ export const SUMMARY_FIELDS: Record<string, string[]> = {
   "aws:ecs/taskDefinition:TaskDefinition": ["family", "cpu", "memory"],
   "aws:ecr/repository:Repository": ["name"],
   "pulumi:providers:aws": ["region"],
+  "awsx:ec2:Vpc": ["cidrBlock", "natGateways.strategy", "numberOfAvailabilityZones"],
+  "aws:ec2/vpcEndpoint:VpcEndpoint": ["serviceName", "vpcEndpointType"],
+  "aws:lambda/eventSourceMapping:EventSourceMapping": [
+    "batchSize",
+    "maximumBatchingWindowInSeconds",
+    "functionResponseTypes",
+  ],
+  "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ["clusterName", "capacityProviders"],
+  "aws:autoscaling/group:Group": ["name", "minSize", "maxSize", "desiredCapacity"],
+  "aws:ec2/launchTemplate:LaunchTemplate": ["name", "instanceType"],
+  "docker-build:index:Image": ["platforms", "push"],
   "*": ["name", "bucket", "family", "functionName", "routeKey"],
 };
 

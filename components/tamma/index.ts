@@ -458,6 +458,7 @@ export class TammaPipeline extends pulumi.ComponentResource {
               { name: "RAW_BUCKET", value: raw.bucket },
               { name: "DERIVED_BUCKET", value: derived.bucket },
               { name: "LOG_LEVEL", value: n.logLevel },
+              { name: "AWS_REGION", value: n.region },
             ],
             // Resolved by the ECS agent at start; never in the task definition, the Lambda or state as text.
             secrets: [
@@ -670,6 +671,7 @@ export class TammaPipeline extends pulumi.ComponentResource {
       { parent: this },
     );
     const ami = aws.ssm.getParameterOutput({ name: GPU_AMI_PARAMETER }, { parent: this });
+    // lib/naming has no launch-template or Auto Scaling kinds; both follow the 255-character security-group rule.
     const template = new aws.ec2.LaunchTemplate(
       `${name}-gpu-template`,
       {

@@ -281,7 +281,7 @@ for (const [stack, want] of Object.entries(STACKS)) {
       ]);
       assert.deepEqual(
         c.environment.map((e: { name: string }) => e.name),
-        ["RAW_BUCKET", "DERIVED_BUCKET", "LOG_LEVEL"],
+        ["RAW_BUCKET", "DERIVED_BUCKET", "LOG_LEVEL", "AWS_REGION"],
       );
       assert.equal(c.logConfiguration.options["awslogs-group"], `/ecs/tamma-${stack}-audio-clean`);
       const text = JSON.stringify(
