@@ -376,7 +376,13 @@ export class TammaPipeline extends pulumi.ComponentResource {
         ],
         cacheFrom: [{ registry: { ref: pulumi.interpolate`${repo.repositoryUrl}:cache` } }],
         cacheTo: [
-          { registry: { ref: pulumi.interpolate`${repo.repositoryUrl}:cache`, imageManifest: true } },
+          {
+            registry: {
+              ref: pulumi.interpolate`${repo.repositoryUrl}:cache`,
+              imageManifest: true,
+              ociMediaTypes: true,
+            },
+          },
         ],
       },
       { parent: this },

@@ -366,6 +366,60 @@ for (const [stack, want] of Object.entries(STACKS)) {
       assert.deepEqual(statements[0].Action, ["logs:CreateLogStream", "logs:PutLogEvents"]);
     });
 
+    it("gives the execution role and the task role exactly their statements", () => {
+      assert.deepEqual(doc(byName("tamma-execution-policy")).Statement, [
+        { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+        {
+          Sid: "PullWorkerImage",
+          Effect: "Allow",
+          Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+          Resource: `arn:aws:ecr:${R}:${A}:repository/tamma-${stack}-audio-clean`,
+        },
+        {
+          Sid: "WriteWorkerLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: `arn:aws:logs:${R}:${A}:log-group:/ecs/tamma-${stack}-audio-clean:*`,
+        },
+        {
+          Sid: "ReadSupabaseParameters",
+          Effect: "Allow",
+          Action: ["ssm:GetParameters"],
+          Resource: [
+            `arn:aws:ssm:${R}:${A}:parameter/tamma/${stack}/supabase_url`,
+            `arn:aws:ssm:${R}:${A}:parameter/tamma/${stack}/supabase_service_key`,
+          ],
+        },
+      ]);
+      assert.deepEqual(doc(byName("tamma-task-policy")).Statement, [
+        {
+          Sid: "ReadUploads",
+          Effect: "Allow",
+          Action: ["s3:GetObject"],
+          Resource: [`arn:aws:s3:::tamma-${stack}-raw/audio/*`, `arn:aws:s3:::tamma-${stack}-raw/video/*`],
+        },
+        {
+          Sid: "WriteCleanedAudio",
+          Effect: "Allow",
+          Action: ["s3:PutObject"],
+          Resource: `arn:aws:s3:::tamma-${stack}-derived/audio/*`,
+        },
+      ]);
+      for (const role of ["tamma-execution-role", "tamma-task-role"])
+        assert.equal(
+          JSON.parse(byName(role).inputs.assumeRolePolicy).Statement[0].Principal.Service,
+          "ecs-tasks.amazonaws.com",
+        );
+      const attachments = run.resources.filter(
+        (r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+      );
+      assert.deepEqual(
+        attachments.map((r) => r.inputs.policyArn),
+        want.gpuMax ? [ECS_INSTANCE_POLICY_ARN] : [],
+        "no managed policy beyond the GPU instance role's",
+      );
+    });
+
     it("gives the presign user exactly PutObject raw, GetObject raw+derived, SendMessage jobs", () => {
       assert.deepEqual(doc(one("aws:iam/userPolicy:UserPolicy")).Statement, [
         {
