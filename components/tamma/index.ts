@@ -40,6 +40,10 @@ import {
 /** The container name inside the task definition (the seed's; the trigger's overrides name it). */
 export const CONTAINER_NAME = "audio-clean";
 
+/**
+ * Settings of the pipeline. Sizes, switches and modes are plain values, not Inputs: they decide which resources
+ * exist and are checked before anything is created; names, URLs and the secret key may be Outputs.
+ */
 export interface TammaPipelineArgs {
   /** Stack name: part of every physical name (`tamma-<stack>-...`). */
   stack: string;

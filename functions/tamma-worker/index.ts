@@ -31,13 +31,20 @@ function log(level: "INFO" | "WARN" | "ERROR", message: string, fields: Record<s
 }
 
 const FFMPEG = process.env.FFMPEG_PATH || "ffmpeg";
+/**
+ * SIGTERM arrives when ECS stops the task (StopTask, or a Fargate Spot reclaim with 2 minutes' notice): the job
+ * is then marked failed with that reason instead of being left "pending" forever.
+ */
+const stopped = new AbortController();
 /** Bounded: a stuck ffmpeg is killed rather than holding a task forever. */
 const FFMPEG_TIMEOUT_MS = Number(process.env.FFMPEG_TIMEOUT_SECONDS || 3600) * 1000;
 
 async function download(s3: S3Client, env: WorkerEnv, target: string): Promise<number> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: env.rawBucket, Key: env.inputFile }));
+  const out = await s3.send(new GetObjectCommand({ Bucket: env.rawBucket, Key: env.inputFile }), {
+    abortSignal: stopped.signal,
+  });
   if (!out.Body) throw new Error(`s3://${env.rawBucket}/${env.inputFile} has no body`);
-  await pipeline(out.Body as Readable, createWriteStream(target));
+  await pipeline(out.Body as Readable, createWriteStream(target), { signal: stopped.signal });
   return (await fs.stat(target)).size;
 }
 
@@ -49,13 +56,17 @@ function runFfmpeg(input: string, output: string): Promise<void> {
       stderr = (stderr + chunk.toString("utf8")).slice(-4000);
     });
     const timer = setTimeout(() => child.kill("SIGKILL"), FFMPEG_TIMEOUT_MS);
+    const onStop = () => child.kill("SIGKILL");
+    stopped.signal.addEventListener("abort", onStop, { once: true });
     child.on("error", (e) => {
       clearTimeout(timer);
       reject(new Error(`ffmpeg could not start: ${e.message}`));
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) resolve();
+      stopped.signal.removeEventListener("abort", onStop);
+      if (stopped.signal.aborted) reject(stopReason());
+      else if (code === 0) resolve();
       else {
         const last = stderr
           .trim()
@@ -73,6 +84,10 @@ function runFfmpeg(input: string, output: string): Promise<void> {
   });
 }
 
+function stopReason(): Error {
+  return new Error("task stopped by SIGTERM (StopTask or a Fargate Spot reclaim) before the job finished");
+}
+
 async function upload(s3: S3Client, env: WorkerEnv, file: string, key: string): Promise<number> {
   const size = (await fs.stat(file)).size;
   await s3.send(
@@ -83,6 +98,7 @@ async function upload(s3: S3Client, env: WorkerEnv, file: string, key: string): 
       ContentLength: size,
       ContentType: "audio/mp4",
     }),
+    { abortSignal: stopped.signal },
   );
   return size;
 }
@@ -158,7 +174,7 @@ export async function main(): Promise<number> {
     log("INFO", "job done", { jobId: env.jobId, derivedKey, seconds: (Date.now() - started) / 1000 });
     return 0;
   } catch (e) {
-    const reason = shortReason(e, env.supabaseServiceKey);
+    const reason = shortReason(stopped.signal.aborted ? stopReason() : e, env.supabaseServiceKey);
     log("ERROR", "job failed", { jobId: env.jobId, reason });
     try {
       await markFailed(env, reason);
@@ -176,6 +192,10 @@ export async function main(): Promise<number> {
 }
 
 if (require.main === module) {
+  process.once("SIGTERM", () => {
+    log("WARN", "SIGTERM received: stopping the job");
+    stopped.abort();
+  });
   main().then(
     (code) => {
       process.exitCode = code;

@@ -281,6 +281,8 @@ export function runWorker(
   timeoutMs = 120_000,
   onLine?: (line: string) => void,
   onSpawn?: (pid: number) => void,
+  /** Like onLine, with the worker's pid (to signal it). */
+  onLineWithPid?: (line: string, pid: number) => void,
 ): Promise<WorkerRun> {
   const script = workerScript();
   const started = Date.now();
@@ -293,7 +295,11 @@ export function runWorker(
     let stdout = "";
     let stderr = "";
     const emit = (text: string) => {
-      if (onLine) for (const line of text.split("\n")) if (line.trim()) onLine(line);
+      for (const line of text.split("\n")) {
+        if (!line.trim()) continue;
+        onLine?.(line);
+        onLineWithPid?.(line, child.pid!);
+      }
     };
     child.stdout.on("data", (c: Buffer) => {
       stdout += c.toString("utf8");

@@ -211,6 +211,32 @@ describe("tamma worker with real ffmpeg, a local S3 and a Supabase stand-in", fu
     }
   });
 
+  it("marks the job failed on SIGTERM (StopTask, Spot reclaim) and cleans up", async () => {
+    const long = path.join(work, "long.wav");
+    generateAudio(long, 600);
+    await put("audio/user-6/long.wav", long);
+    supabase.rows.set("106", { id: 106, status: "pending" });
+    let sent = false;
+    const result = await runWorker(
+      env("106", "audio/user-6/long.wav"),
+      120_000,
+      undefined,
+      undefined,
+      (line, pid) => {
+        if (!sent && line.includes("cleaning with ffmpeg")) {
+          sent = true;
+          process.kill(pid, "SIGTERM");
+        }
+      },
+    );
+    assert.ok(sent, "the worker reached ffmpeg");
+    assert.equal(result.code, 1);
+    const row = supabase.rows.get("106")!;
+    assert.equal(row.status, "failed");
+    assert.match(String(row.error), /task stopped by SIGTERM/);
+    assert.deepEqual(fs.readdirSync(tmp), [], "no temp file left");
+  });
+
   it("fails fast naming a missing variable, touching nothing", async () => {
     const { SUPABASE_SERVICE_KEY: _drop, ...rest } = env("105", "audio/u/x.wav");
     const before = supabase.requests.length;
