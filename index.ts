@@ -7,6 +7,8 @@ import { TamaWorkspace } from "./components/tama";
 import { E2eFaas } from "./components/e2e";
 import { PlatformConfig, loadConfig } from "./config";
 import { loadSourceApiKeys } from "./config/tama";
+import { TammaPipeline } from "./components/tamma";
+import { awsProvider } from "./lib/aws";
 import { SystemName } from "./lib/naming";
 
 /** Builds one system for the stack and returns its stack outputs. */
@@ -36,6 +38,44 @@ const builders: Partial<Record<SystemName, SystemBuilder>> = {
   e2e: (cfg) => ({
     e2eFunctionUrls: new E2eFaas("e2e", { stack: cfg.stack, functions: cfg.e2e!.e2eFunctions }).urls,
   }),
+  tamma: (cfg) => {
+    const t = cfg.tamma!;
+    const provider = awsProvider("tamma", { project: cfg.project, stack: cfg.stack, region: cfg.region });
+    const pipeline = new TammaPipeline(
+      "tamma",
+      {
+        stack: cfg.stack,
+        region: cfg.region,
+        natGateways: t.tammaNatGateways,
+        interfaceEndpoints: t.tammaInterfaceEndpoints,
+        queueType: t.tammaQueueType,
+        corsOrigins: t.tammaCorsOrigins,
+        workerCpu: t.tammaWorkerCpu,
+        workerMemory: t.tammaWorkerMemory,
+        capacityStrategy: t.tammaCapacityStrategy,
+        triggerBatchSize: t.tammaTriggerBatchSize,
+        triggerBatchWindowSeconds: t.tammaTriggerBatchWindowSeconds,
+        triggerTimeoutSeconds: t.tammaTriggerTimeoutSeconds,
+        gpu: { enabled: t.tammaGpuEnabled, maxSize: t.tammaGpuMaxSize, instanceType: t.tammaGpuInstanceType },
+        supabaseUrl: t.tammaSupabaseUrl,
+        supabaseServiceKey: t.tammaSupabaseServiceKey,
+        logRetentionDays: cfg.logRetentionDays,
+        logLevel: cfg.logLevel,
+        protect: cfg.protect,
+      },
+      { providers: [provider] },
+    );
+    return {
+      tammaClusterName: pipeline.clusterName,
+      tammaJobsQueueUrl: pipeline.jobsQueueUrl,
+      tammaDeadLetterQueueUrl: pipeline.deadLetterQueueUrl,
+      tammaRawBucket: pipeline.rawBucket,
+      tammaDerivedBucket: pipeline.derivedBucket,
+      tammaWorkerImage: pipeline.imageRef,
+      tammaPresignAccessKeyId: pipeline.presignAccessKeyId,
+      tammaPresignSecretAccessKey: pipeline.presignSecretAccessKey,
+    };
+  },
 };
 
 export = async (): Promise<Record<string, unknown>> => {

@@ -11,6 +11,7 @@ import { SystemName, checkStackName } from "../lib/naming";
 import { coreKeys } from "./core";
 import { tamaSection } from "./tama";
 import { e2eSection } from "./e2e";
+import { tammaSection } from "./tamma";
 import {
   ConfigError,
   ConfigIssue,
@@ -46,6 +47,7 @@ export function section<S extends SectionSpec>(
 export const SYSTEM_SECTIONS = {
   tama: tamaSection,
   e2e: e2eSection,
+  tamma: tammaSection,
 } satisfies Partial<Record<SystemName, Section<SectionSpec>>>;
 
 type SystemSections = typeof SYSTEM_SECTIONS;

@@ -39,6 +39,17 @@ export const SUMMARY_FIELDS: Record<string, string[]> = {
   "pulumi-nodejs:dynamic/tama:Source": ["name", "endpoint", "existingId"],
   "pulumi-nodejs:dynamic/tama:Model": ["identifier", "path", "existingId"],
   "pulumi-nodejs:dynamic/tama:Limit": ["scaleUnit", "scaleCount", "limit", "existingId"],
+  "awsx:ec2:Vpc": ["cidrBlock", "natGateways.strategy", "numberOfAvailabilityZones"],
+  "aws:ec2/vpcEndpoint:VpcEndpoint": ["serviceName", "vpcEndpointType"],
+  "aws:lambda/eventSourceMapping:EventSourceMapping": [
+    "batchSize",
+    "maximumBatchingWindowInSeconds",
+    "functionResponseTypes",
+  ],
+  "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ["clusterName", "capacityProviders"],
+  "aws:autoscaling/group:Group": ["name", "minSize", "maxSize", "desiredCapacity"],
+  "aws:ec2/launchTemplate:LaunchTemplate": ["name", "instanceType"],
+  "docker-build:index:Image": ["platforms", "push"],
   "*": ["name", "bucket", "family", "functionName", "routeKey"],
 };
 

@@ -27,10 +27,11 @@ async function main(argv: string[]): Promise<number> {
   console.log(`Reading Pulumi.yaml and Pulumi.${stack}.yaml ...`);
   const run = await runProgramForCli(stack);
   if (!run) return 2;
-  for (const key of run.standIns) {
+  for (const { key, secret } of run.standIns) {
     const name = key.startsWith("ai-platform:") ? key.slice("ai-platform:".length) : key;
     console.log(
-      `Secret ${key} is not in Pulumi.${stack}.yaml: using a stand-in (before pulumi up: pulumi config set --secret ${name} <value>).`,
+      `${secret ? "Secret" : "Setting"} ${key} is not in Pulumi.${stack}.yaml: using a stand-in ` +
+        `(before pulumi up: pulumi config set${secret ? " --secret" : ""} ${name} <value>).`,
     );
   }
   console.log(
@@ -39,7 +40,9 @@ async function main(argv: string[]): Promise<number> {
   const findings = evaluatePolicies(run.resources, allRules);
   for (const line of formatPlan(stack, run.resources, findings)) console.log(line);
   console.log("\nStack outputs (offline values):");
-  for (const [k, v] of Object.entries(run.outputs)) console.log(`  ${k}: ${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(run.outputs)) {
+    console.log(`  ${k}: ${run.secretOutputs.includes(k) ? "[secret]" : JSON.stringify(v)}`);
+  }
   const blocking = findings.filter(isBlocking).length;
   console.log(blocking ? `\nPLAN FAILED: ${blocking} mandatory policy violation(s).` : "\nPlan OK.");
   return blocking ? 1 : 0;

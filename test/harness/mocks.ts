@@ -174,6 +174,30 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
         privateSubnetIds: ["subnet-priv-a", "subnet-priv-b", "subnet-priv-c"],
         publicSubnetIds: ["subnet-pub-a", "subnet-pub-b", "subnet-pub-c"],
         isolatedSubnetIds: [],
+        routeTables: [
+          { id: "rtb-priv-a" },
+          { id: "rtb-priv-b" },
+          { id: "rtb-priv-c" },
+          { id: "rtb-pub-a" },
+          { id: "rtb-pub-b" },
+          { id: "rtb-pub-c" },
+        ],
+      };
+    case "aws:iam/instanceProfile:InstanceProfile":
+      return { id: phys, arn: `arn:aws:iam::${acct}:instance-profile/${phys}` };
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      return { id: `lt-0${name.length.toString(16).padStart(8, "0")}mock`, latestVersion: 1 };
+    case "aws:autoscaling/group:Group":
+      return {
+        id: phys,
+        arn: `arn:aws:autoscaling:${r}:${acct}:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${phys}`,
+      };
+    case "aws:ecs/capacityProvider:CapacityProvider":
+      return { id: phys, arn: `arn:aws:ecs:${r}:${acct}:capacity-provider/${phys}` };
+    case "aws:ec2/vpcEndpoint:VpcEndpoint":
+      return {
+        id: `vpce-${name.length.toString(16).padStart(8, "0")}mock`,
+        arn: `arn:aws:ec2:${r}:${acct}:vpc-endpoint/vpce-mock`,
       };
     case "pulumi-nodejs:dynamic/e2e:FaasFunction":
       return {
@@ -234,7 +258,7 @@ const mocks: pulumi.runtime.Mocks = {
       case "aws:ssm/getParameter:getParameter":
         return {
           name: args.inputs.name,
-          value: String(args.inputs.name).includes("/ami/") ? "ami-0mockgpu0000000" : "mock-parameter-value",
+          value: /ami/.test(String(args.inputs.name)) ? "ami-0mockgpu0000000" : "mock-parameter-value",
           type: "String",
           arn: `arn:aws:ssm:${r}:${MOCK_ACCOUNT}:parameter${args.inputs.name}`,
           id: args.inputs.name,

@@ -5,15 +5,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../config";
 import { installMocks, promiseOf, recorder, RecordedResource, settle } from "./mocks";
-import { readStackConfig } from "./stackfile";
+import { StandIn, readStackConfig } from "./stackfile";
 
 export interface ProgramRun {
   stack: string;
   resources: RecordedResource[];
   /** Stack outputs, resolved (secrets unwrapped). */
   outputs: Record<string, unknown>;
-  /** Required secrets missing from the stack file that got a stand-in value (see stackfile.ts). */
-  standIns: string[];
+  /** Keys the stack file leaves out that got a stand-in value (see stackfile.ts). */
+  standIns: StandIn[];
+  /** Names of the stack outputs that are secrets. */
+  secretOutputs: string[];
 }
 
 export interface RunOptions {
@@ -39,9 +41,13 @@ export async function runProgram(stack: string, opts: RunOptions = {}): Promise<
   const program: Program = require("../../index");
   const exported = await program();
   const outputs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(exported)) outputs[k] = await promiseOf(v as pulumi.Input<unknown>);
+  const secretOutputs: string[] = [];
+  for (const [k, v] of Object.entries(exported)) {
+    outputs[k] = await promiseOf(v as pulumi.Input<unknown>);
+    if (pulumi.Output.isInstance(v) && (await pulumi.isSecret(v))) secretOutputs.push(k);
+  }
   await settle();
-  return { stack, resources: [...recorder.resources], outputs, standIns };
+  return { stack, resources: [...recorder.resources], outputs, standIns, secretOutputs };
 }
 
 /** `runProgram` for command-line tools: an invalid config is printed (every problem) and gives `undefined`. */

@@ -1,14 +1,12 @@
 /**
  * Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` the way the Pulumi CLI hands config to a program: project
  * defaults first, stack values over them, structured values as JSON strings, `secure:` values as secrets.
- * Secrets cannot be decrypted here, so each gets a recognisable stand-in, `test-secret-<key>`.
+ * Secrets cannot be decrypted here, so each gets a recognisable stand-in, `test-secret-<key>`. Keys that a
+ * deployment sets itself and no stack file commits get the stand-ins of `test/harness/stand-ins.json`.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { SYSTEM_SECTIONS, Section } from "../../config";
-import { SectionSpec, fullKey } from "../../config/schema";
-import { SystemName } from "../../lib/naming";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -35,11 +33,17 @@ export interface StackConfig {
   /** Keys stored with `secure:`, plus the stand-ins below. */
   secretKeys: string[];
   /**
-   * Required secrets of the enabled systems that the stack file does not hold (committed stack files can only
-   * hold real ciphertext, which is made by `pulumi config set --secret` on a deployer's machine). Offline runs
-   * give them a stand-in value and say so; a real `pulumi up` fails with the loader's "missing secret" error.
+   * Keys from `test/harness/stand-ins.json` that the stack file leaves out and that got a stand-in: settings
+   * every deployment sets itself (`pulumi config set [--secret]`), never committed (a stack file can hold only
+   * real ciphertext). A real `pulumi up` without them fails with the loader's "missing" error.
    */
-  standIns: string[];
+  standIns: StandIn[];
+}
+
+/** A key that got a stand-in value in an offline run. */
+export interface StandIn {
+  key: string;
+  secret: boolean;
 }
 
 export function readProjectFile(root = REPO_ROOT): ProjectFile {
@@ -88,22 +92,44 @@ export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
       config[full] = toRaw(value);
     }
   }
-  const standIns: string[] = [];
-  let systems: SystemName[] = [];
+  const standIns: StandIn[] = [];
+  let enabled: unknown = [];
   try {
-    systems = JSON.parse(config[`${project.name}:systems`] ?? "[]");
+    enabled = JSON.parse(config[`${project.name}:systems`] ?? "[]");
   } catch {
     // an invalid list is reported by the config loader
   }
-  for (const system of Array.isArray(systems) ? systems : []) {
-    const section = (SYSTEM_SECTIONS as Partial<Record<SystemName, Section<SectionSpec>>>)[system];
-    for (const [name, spec] of Object.entries(section?.keys ?? {})) {
-      const key = fullKey(name, spec);
-      if (!spec.secret || spec.optional || spec.default !== undefined || key in config) continue;
-      config[key] = `test-secret-${key.replace(/[^A-Za-z0-9]+/g, "-")}`;
-      secretKeys.push(key);
-      standIns.push(key);
+  for (const [full, standIn] of Object.entries(readStandIns(root))) {
+    if (full in config || !(Array.isArray(enabled) && enabled.includes(standIn.system))) continue;
+    if (standIn.secret) {
+      config[full] = `test-secret-${full.replace(/[^A-Za-z0-9]+/g, "-")}`;
+      secretKeys.push(full);
+    } else if (standIn.value !== undefined) {
+      config[full] = toRaw(standIn.value);
+    } else {
+      continue;
     }
+    standIns.push({ key: full, secret: !!standIn.secret });
   }
   return { config, secretKeys, standIns };
+}
+
+/**
+ * `test/harness/stand-ins.json`: keys a real deployment sets with `pulumi config set [--secret]` and no stack
+ * file commits (no fake `secure:` ciphertext ever goes into a stack file), each with the system that needs it.
+ * Offline runs of a stack that enables that system use the stand-in for a key the stack file leaves out; a
+ * stack file's own value always wins.
+ */
+export function readStandIns(
+  root = REPO_ROOT,
+): Record<string, { system: string; secret?: boolean; value?: unknown }> {
+  const file = path.join(root, "test", "harness", "stand-ins.json");
+  if (!fs.existsSync(file)) return {};
+  const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(parsed).filter(([k]) => !k.startsWith("$")) as [
+      string,
+      { system: string; secret?: boolean; value?: unknown },
+    ][],
+  );
 }

@@ -1,0 +1,126 @@
+/**
+ * Every IAM statement of the pipeline, as pure functions of ARNs (strings or Outputs), so the tests can check
+ * them exactly. Least privilege: no `*` action anywhere, resources scoped to this stack's objects; the only
+ * `Resource: "*"` is `ecr:GetAuthorizationToken`, which has no resource-level permissions.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Statement } from "../../lib/aws";
+
+type Arn = pulumi.Input<string>;
+
+/** The trigger Lambda: consume the jobs queue, start this task family on this cluster, pass the two roles. */
+export function triggerStatements(a: {
+  jobsQueueArn: Arn;
+  clusterArn: Arn;
+  /** `arn:aws:ecs:<region>:<account>:task-definition/<family>` (no revision). */
+  taskFamilyArn: Arn;
+  executionRoleArn: Arn;
+  taskRoleArn: Arn;
+}): Statement[] {
+  return [
+    {
+      Sid: "ConsumeJobs",
+      Effect: "Allow",
+      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+      Resource: a.jobsQueueArn,
+    },
+    {
+      Sid: "RunWorkerTask",
+      Effect: "Allow",
+      Action: ["ecs:RunTask"],
+      Resource: pulumiConcat(a.taskFamilyArn, ":*"),
+      Condition: { ArnEquals: { "ecs:cluster": a.clusterArn } },
+    },
+    {
+      Sid: "PassWorkerRoles",
+      Effect: "Allow",
+      Action: ["iam:PassRole"],
+      Resource: [a.executionRoleArn, a.taskRoleArn],
+      Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+    },
+  ];
+}
+
+/** The ECS agent (execution role): pull this image, write this log group, read the two Supabase parameters. */
+export function executionStatements(a: {
+  repositoryArn: Arn;
+  logGroupArn: Arn;
+  supabaseUrlParameterArn: Arn;
+  supabaseKeyParameterArn: Arn;
+}): Statement[] {
+  return [
+    { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+    {
+      Sid: "PullWorkerImage",
+      Effect: "Allow",
+      Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+      Resource: a.repositoryArn,
+    },
+    {
+      Sid: "WriteWorkerLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: pulumiConcat(a.logGroupArn, ":*"),
+    },
+    {
+      // ECS resolves container `secrets` with GetParameters (plural); the seed granted only GetParameter.
+      Sid: "ReadSupabaseParameters",
+      Effect: "Allow",
+      Action: ["ssm:GetParameters"],
+      Resource: [a.supabaseUrlParameterArn, a.supabaseKeyParameterArn],
+    },
+  ];
+}
+
+/** The worker's own code (task role): read uploads, write cleaned audio. Nothing else. */
+export function taskStatements(a: { rawBucketArn: Arn; derivedBucketArn: Arn }): Statement[] {
+  return [
+    {
+      Sid: "ReadUploads",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: [pulumiConcat(a.rawBucketArn, "/audio/*"), pulumiConcat(a.rawBucketArn, "/video/*")],
+    },
+    {
+      Sid: "WriteCleanedAudio",
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: pulumiConcat(a.derivedBucketArn, "/audio/*"),
+    },
+  ];
+}
+
+/** The `presign` user of the front end: presigned upload to raw, presigned downloads, job notifications. */
+export function presignStatements(a: {
+  rawBucketArn: Arn;
+  derivedBucketArn: Arn;
+  jobsQueueArn: Arn;
+}): Statement[] {
+  return [
+    {
+      Sid: "PresignUpload",
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: pulumiConcat(a.rawBucketArn, "/*"),
+    },
+    {
+      Sid: "PresignDownload",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: [pulumiConcat(a.rawBucketArn, "/*"), pulumiConcat(a.derivedBucketArn, "/*")],
+    },
+    { Sid: "NotifyJob", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.jobsQueueArn },
+  ];
+}
+
+/**
+ * `${arn}${suffix}` for a plain string or an Output, without importing the Pulumi runtime here (keeps this
+ * module pure: with strings in, strings come out).
+ */
+function pulumiConcat(arn: Arn, suffix: string): Arn {
+  if (typeof arn === "string") return arn + suffix;
+  const maybe = arn as { apply?: (f: (s: string) => string) => pulumi.Output<string> };
+  if (typeof maybe.apply === "function") return maybe.apply((s) => s + suffix);
+  // A Promise of a string.
+  return (arn as Promise<string>).then((s) => s + suffix);
+}

@@ -1,0 +1,208 @@
+/**
+ * Tamma audio-clean worker (one ECS task per job).
+ *
+ * 1. Streams s3://RAW_BUCKET/INPUT_FILE to a temporary file (never the whole file in memory).
+ * 2. Runs ffmpeg with the seed's filter chain to an AAC 192k .m4a.
+ * 3. Streams the result to s3://DERIVED_BUCKET/audio/cleaned_<name>.m4a.
+ * 4. PATCHes the Supabase `jobs` row id=JOB_ID: status=done and derived_key — or, on any failure,
+ *    status=failed with a short reason, and exits non-zero.
+ * Temporary files are removed on every path.
+ */
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { spawn } from "node:child_process";
+import { createReadStream, createWriteStream, promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { WorkerEnv, derivedKeyFor, ffmpegArgs, readWorkerEnv, shortReason, supabasePatch } from "./job";
+
+/** One JSON line per step (CloudWatch via awslogs); never the service key. */
+function log(level: "INFO" | "WARN" | "ERROR", message: string, fields: Record<string, unknown> = {}): void {
+  const line = JSON.stringify({
+    level,
+    service: "tamma-worker",
+    timestamp: new Date().toISOString(),
+    message,
+    ...fields,
+  });
+  if (level === "ERROR") console.error(line);
+  else console.log(line);
+}
+
+const FFMPEG = process.env.FFMPEG_PATH || "ffmpeg";
+/**
+ * SIGTERM arrives when ECS stops the task (StopTask, or a Fargate Spot reclaim with 2 minutes' notice): the job
+ * is then marked failed with that reason instead of being left "pending" forever.
+ */
+const stopped = new AbortController();
+/** Bounded: a stuck ffmpeg is killed rather than holding a task forever. */
+const FFMPEG_TIMEOUT_MS = Number(process.env.FFMPEG_TIMEOUT_SECONDS || 3600) * 1000;
+
+async function download(s3: S3Client, env: WorkerEnv, target: string): Promise<number> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: env.rawBucket, Key: env.inputFile }), {
+    abortSignal: stopped.signal,
+  });
+  if (!out.Body) throw new Error(`s3://${env.rawBucket}/${env.inputFile} has no body`);
+  await pipeline(out.Body as Readable, createWriteStream(target), { signal: stopped.signal });
+  return (await fs.stat(target)).size;
+}
+
+function runFfmpeg(input: string, output: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(FFMPEG, ffmpegArgs(input, output), { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-4000);
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), FFMPEG_TIMEOUT_MS);
+    const onStop = () => child.kill("SIGKILL");
+    stopped.signal.addEventListener("abort", onStop, { once: true });
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(`ffmpeg could not start: ${e.message}`));
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      stopped.signal.removeEventListener("abort", onStop);
+      if (stopped.signal.aborted) reject(stopReason());
+      else if (code === 0) resolve();
+      else {
+        const last = stderr
+          .trim()
+          .split("\n")
+          .slice(-2)
+          .join(" ")
+          .replace(/\/[^\s:]*\/tamma-[^\s:/]*\//g, "");
+        reject(
+          new Error(
+            `ffmpeg failed (${signal ? `signal ${signal}` : `exit ${code}`}): ${last || "no output"}`,
+          ),
+        );
+      }
+    });
+  });
+}
+
+function stopReason(): Error {
+  return new Error("task stopped by SIGTERM (StopTask or a Fargate Spot reclaim) before the job finished");
+}
+
+async function upload(s3: S3Client, env: WorkerEnv, file: string, key: string): Promise<number> {
+  const size = (await fs.stat(file)).size;
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: env.derivedBucket,
+      Key: key,
+      Body: createReadStream(file),
+      ContentLength: size,
+      ContentType: "audio/mp4",
+    }),
+    { abortSignal: stopped.signal },
+  );
+  return size;
+}
+
+/** PATCH the jobs row, with bounded retries on network errors and 5xx. Throws when no row matched. */
+async function updateJob(env: WorkerEnv, body: Record<string, unknown>): Promise<void> {
+  const { url, init } = supabasePatch(env, body);
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+      const text = await res.text();
+      if (res.ok) {
+        const rows = text ? (JSON.parse(text) as unknown[]) : [];
+        if (Array.isArray(rows) && rows.length === 0)
+          throw new Error(`Supabase has no jobs row with id ${env.jobId}`);
+        return;
+      }
+      const error = new Error(`Supabase answered ${res.status} to PATCH jobs: ${text.slice(0, 200)}`);
+      if (res.status < 500) throw Object.assign(error, { status: res.status });
+      lastError = error;
+    } catch (e) {
+      if ((e as { status?: number }).status || (e as Error).message.startsWith("Supabase has no")) throw e;
+      lastError = e;
+    }
+    await new Promise((r) => setTimeout(r, 200 * attempt));
+  }
+  throw lastError;
+}
+
+/** Marks the job failed; a table without an `error` column still gets the status. */
+async function markFailed(env: WorkerEnv, reason: string): Promise<void> {
+  try {
+    await updateJob(env, { status: "failed", error: reason });
+  } catch (e) {
+    if ((e as { status?: number }).status === 400) await updateJob(env, { status: "failed" });
+    else throw e;
+  }
+}
+
+export async function main(): Promise<number> {
+  let env: WorkerEnv;
+  try {
+    env = readWorkerEnv();
+  } catch (e) {
+    log("ERROR", (e as Error).message);
+    return 2;
+  }
+  const started = Date.now();
+  const s3 = new S3Client({});
+  let tmp: string | undefined;
+  try {
+    const derivedKey = derivedKeyFor(env.inputFile);
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), "tamma-"));
+    const input = path.join(
+      tmp,
+      "input" + (path.extname(env.inputFile).replace(/[^.A-Za-z0-9]/g, "") || ".bin"),
+    );
+    const output = path.join(tmp, "cleaned.m4a");
+
+    log("INFO", "downloading", { jobId: env.jobId, bucket: env.rawBucket, key: env.inputFile });
+    const inBytes = await download(s3, env, input);
+    log("INFO", "cleaning with ffmpeg", { jobId: env.jobId, inputBytes: inBytes });
+    await runFfmpeg(input, output);
+    const outBytes = await upload(s3, env, output, derivedKey);
+    log("INFO", "uploaded", {
+      jobId: env.jobId,
+      bucket: env.derivedBucket,
+      key: derivedKey,
+      outputBytes: outBytes,
+    });
+    await updateJob(env, { status: "done", derived_key: derivedKey });
+    log("INFO", "job done", { jobId: env.jobId, derivedKey, seconds: (Date.now() - started) / 1000 });
+    return 0;
+  } catch (e) {
+    const reason = shortReason(stopped.signal.aborted ? stopReason() : e, env.supabaseServiceKey);
+    log("ERROR", "job failed", { jobId: env.jobId, reason });
+    try {
+      await markFailed(env, reason);
+    } catch (updateError) {
+      log("ERROR", "could not mark the job failed", {
+        jobId: env.jobId,
+        reason: shortReason(updateError, env.supabaseServiceKey),
+      });
+    }
+    return 1;
+  } finally {
+    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+    s3.destroy();
+  }
+}
+
+if (require.main === module) {
+  process.once("SIGTERM", () => {
+    log("WARN", "SIGTERM received: stopping the job");
+    stopped.abort();
+  });
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      log("ERROR", "unexpected worker error", { reason: shortReason(e) });
+      process.exitCode = 1;
+    },
+  );
+}
