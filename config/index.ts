@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SystemName, checkStackName } from "../lib/naming";
 import { coreKeys } from "./core";
+import { playgroundSection } from "./playground";
 import {
   ConfigError,
   ConfigIssue,
@@ -28,7 +29,7 @@ export type { ConfigIssue } from "./schema";
 export interface Section<S extends SectionSpec> {
   keys: S;
   /** Checks that involve several keys; return one issue per broken rule. */
-  check?: (values: SectionValues<S>) => ConfigIssue[];
+  check?(values: SectionValues<S>): ConfigIssue[];
 }
 
 /** Defines a section with full type inference of its values. */
@@ -40,7 +41,9 @@ export function section<S extends SectionSpec>(
 }
 
 /** Settings per system. A system's issue adds its section here. */
-export const SYSTEM_SECTIONS = {} satisfies Partial<Record<SystemName, Section<SectionSpec>>>;
+export const SYSTEM_SECTIONS = {
+  playground: playgroundSection,
+} satisfies Partial<Record<SystemName, Section<SectionSpec>>>;
 
 type SystemSections = typeof SYSTEM_SECTIONS;
 type SystemConfigs = {
