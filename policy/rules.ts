@@ -13,6 +13,7 @@ import {
   StackValidationPolicy,
   validateResourceOfType,
 } from "@pulumi/policy";
+import { playgroundRules } from "./playground";
 
 export type Rule = ResourceValidationPolicy | StackValidationPolicy;
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -265,4 +266,4 @@ export const foundationRules: Rule[] = [
   awsDefaultTags,
 ];
 
-export const allRules: Rule[] = [...foundationRules];
+export const allRules: Rule[] = [...foundationRules, ...playgroundRules];
