@@ -256,7 +256,9 @@ describe("ModelSharePlayground under mocks", function () {
     assert.equal(await layer.inputs.code.path, "test/fixtures/playground-layer");
     const fn = one(run, "aws:lambda/function:Function");
     assert.equal(fn.inputs.layers.length, 1);
-    assert.match(fn.inputs.layers[0], /playground-layer|extra/);
+    assert.deepEqual(fn.inputs.layers, [
+      "arn:aws:lambda:us-east-1:123456789012:layer:aimodelshare-playground-stage-extra:1",
+    ]);
   });
 
   it("refuses an enabled layer whose directory has no nodejs/, and mixed or duplicate CORS origins, naming the key", async () => {
