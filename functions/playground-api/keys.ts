@@ -20,3 +20,16 @@ export function rankKey(submissionCount: number, username: string): string {
   }
   return `${String(MAX_COUNT - submissionCount).padStart(16, "0")}#${username}`;
 }
+
+/**
+ * A stored timestamp as ISO-8601 UTC with `Z` and milliseconds. The seed wrote naive UTC timestamps with
+ * microseconds and no zone (`2025-10-20T11:44:24.123456`); those are read as UTC. Anything unparsable is
+ * returned unchanged rather than guessed.
+ */
+export function isoUtc(value: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]00:?00)?$/.exec(value);
+  if (!m) return value;
+  const ms = (m[2] ?? "").padEnd(3, "0").slice(0, 3);
+  const d = new Date(`${m[1]}.${ms}Z`);
+  return Number.isNaN(d.getTime()) ? value : d.toISOString();
+}

@@ -17,7 +17,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { TablesKey, UsersKey } from "./cursor";
-import { createdKey, rankKey } from "./keys";
+import { createdKey, isoUtc, rankKey } from "./keys";
 import { INDEX, METADATA } from "./table";
 
 export interface TableMeta {
@@ -56,7 +56,7 @@ export function toTableMeta(item: Item): TableMeta {
   return {
     tableId,
     displayName: typeof item.displayName === "string" ? item.displayName : tableId,
-    createdAt: typeof item.createdAt === "string" ? item.createdAt : "",
+    createdAt: typeof item.createdAt === "string" ? isoUtc(item.createdAt) : "",
     isArchived: item.isArchived === true,
     userCount: int(item.userCount),
   };
@@ -67,7 +67,7 @@ export function toUserScore(item: Item): UserScore {
     username: String(item.username),
     submissionCount: int(item.submissionCount),
     totalCount: int(item.totalCount),
-    lastUpdated: typeof item.lastUpdated === "string" ? item.lastUpdated : null,
+    lastUpdated: typeof item.lastUpdated === "string" ? isoUtc(item.lastUpdated) : null,
   };
 }
 
