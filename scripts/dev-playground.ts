@@ -6,7 +6,10 @@
  * 3. serves the real handler: each HTTP request becomes the API Gateway v2 (payload 2.0) event the deployed
  *    API would send, and each answer is printed with its status and the DynamoDB calls it made.
  *
- * Environment: PORT (default 3000), SAFE_CONCURRENCY (default true). Stop with Ctrl-C.
+ * CORS is answered here as the HTTP API's CORS configuration would (the handler sends no CORS headers), so a
+ * local front-end can call it: preflights get 204, every answer carries Access-Control-Allow-Origin.
+ *
+ * Environment: PORT (default 3000), SAFE_CONCURRENCY (default true), CORS_ORIGIN (default *). Stop with Ctrl-C.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { randomUUID } from "node:crypto";
@@ -51,8 +54,19 @@ async function main(): Promise<void> {
     handler: (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
   };
 
+  const cors = {
+    "Access-Control-Allow-Origin": process.env.CORS_ORIGIN ?? "*",
+    "Access-Control-Allow-Methods": "GET,PUT,PATCH,POST,OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type,Authorization",
+  };
   const server = http.createServer(async (req, res) => {
     const started = process.hrtime.bigint();
+    if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
+      res.writeHead(204, { ...cors, "Access-Control-Max-Age": "300" });
+      res.end();
+      console.log(`OPTIONS ${req.url} -> 204 (CORS preflight, answered like the HTTP API)`);
+      return;
+    }
     let status = 500;
     try {
       const body = await readBody(req);
@@ -66,7 +80,7 @@ async function main(): Promise<void> {
       const before = { ...dynamo.counts };
       const result = await handler(event);
       status = result.statusCode ?? 200;
-      res.writeHead(status, result.headers as http.OutgoingHttpHeaders);
+      res.writeHead(status, { ...(result.headers as http.OutgoingHttpHeaders), ...cors });
       res.end(result.body ?? "");
       const calls = Object.entries(dynamo.counts)
         .map(([op, n]) => [op, n - (before[op] ?? 0)] as const)
@@ -77,7 +91,7 @@ async function main(): Promise<void> {
         `${req.method} ${req.url} -> ${status} (${event.routeKey}; DynamoDB: ${calls.join(", ") || "none"}; ${ms.toFixed(1)} ms)`,
       );
     } catch (err) {
-      res.writeHead(status, { "Content-Type": "application/json" });
+      res.writeHead(status, { "Content-Type": "application/json", ...cors });
       res.end(JSON.stringify({ error: (err as Error).message }));
       console.log(`${req.method} ${req.url} -> ${status} (${(err as Error).message})`);
     }

@@ -23,6 +23,8 @@ export interface LocalDynamo {
   endpoint: string;
   /** DynamoDB operations seen since the last `resetCounts()`, e.g. `{ GetItem: 2, UpdateItem: 1 }`. */
   counts: Record<string, number>;
+  /** The last 100 requests (operation and JSON body), oldest first; cleared by `resetCounts()`. */
+  requests: { op: string; body: Record<string, unknown> }[];
   resetCounts(): void;
   /** Answers the next `n` requests with a ThrottlingException (to prove the SDK retries). */
   throttleNext(n: number): void;
@@ -52,6 +54,7 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
   const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dbPort = await listen(db);
   const counts: Record<string, number> = {};
+  const requests: { op: string; body: Record<string, unknown> }[] = [];
   let throttle = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const proxy = http.createServer((req, res) => {
@@ -69,6 +72,16 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
       );
       return;
     }
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      try {
+        requests.push({ op, body: JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") });
+      } catch {
+        requests.push({ op, body: {} });
+      }
+      if (requests.length > 100) requests.shift();
+    });
     const upstream = http.request(
       { host: "127.0.0.1", port: dbPort, method: req.method, path: req.url, headers: req.headers, agent },
       (up) => {
@@ -86,8 +99,10 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     counts,
+    requests,
     resetCounts() {
       for (const k of Object.keys(counts)) delete counts[k];
+      requests.length = 0;
     },
     throttleNext(n: number) {
       throttle = n;

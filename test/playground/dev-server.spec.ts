@@ -56,6 +56,12 @@ describe("npm run dev:playground", function () {
     assert.equal((await req("PATCH", "/tables/demo", { isArchived: true })).status, 200);
     assert.equal((await req("GET", "/health")).status, 200);
     assert.deepEqual(await req("GET", "/nope"), { status: 404, body: { error: "Route not found" } });
+    const pre = await fetch(base + "/tables", {
+      method: "OPTIONS",
+      headers: { Origin: "http://localhost:5173", "Access-Control-Request-Method": "POST" },
+    });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get("access-control-allow-origin"), "*");
     await new Promise((r) => setTimeout(r, 100));
     assert.match(
       out,

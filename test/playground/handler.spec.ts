@@ -195,6 +195,39 @@ describe("playground API against dynalite: routes and messages", function () {
     assert.equal(logged.routeKey, "GET /tables/{tableId}");
   });
 
+  it("SAFE_CONCURRENCY=true makes every GetItem strongly consistent; false makes it eventually consistent", async () => {
+    const { dynamo } = await local();
+    await call("POST", "/tables", { tableId: "t-safe" });
+    await call("PUT", "/tables/t-safe/users/u", { submissionCount: 1, totalCount: 1 });
+    const saved = process.env.SAFE_CONCURRENCY;
+    try {
+      for (const [flag, consistent] of [
+        ["true", true],
+        ["false", false],
+      ] as const) {
+        process.env.SAFE_CONCURRENCY = flag;
+        dynamo.resetCounts();
+        await call("PUT", "/tables/t-safe/users/u", { submissionCount: 2, totalCount: 2 });
+        await call("GET", "/tables/t-safe/users/u");
+        await call("GET", "/tables/t-safe/users/nobody");
+        await call("GET", "/tables/t-safe");
+        const gets = dynamo.requests.filter((r) => r.op === "GetItem");
+        assert.equal(gets.length, 5);
+        assert.ok(
+          gets.every((g) => g.body.ConsistentRead === consistent),
+          JSON.stringify(gets),
+        );
+        assert.ok(
+          dynamo.requests.every((r) => r.op !== "Scan"),
+          "never a Scan",
+        );
+      }
+      assert.equal((await call("GET", "/health")).body.safeConcurrency, false);
+    } finally {
+      process.env.SAFE_CONCURRENCY = saved;
+    }
+  });
+
   it("retries a throttled DynamoDB request (SDK standard retries) and answers normally", async () => {
     const { dynamo } = await local();
     await call("POST", "/tables", { tableId: "t-throttle" });
