@@ -165,6 +165,23 @@ describe("playground API against dynalite: routes and messages", function () {
     assert.match(String(r.body.timestamp), ISO_Z);
   });
 
+  it("GET /health is a 503 with a JSON error when the table cannot be described", async () => {
+    const saved = process.env.TABLE_NAME;
+    process.env.TABLE_NAME = "DoesNotExist";
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (() => true) as typeof process.stdout.write; // its ERROR log line
+    let r: Reply;
+    try {
+      r = await call("GET", "/health");
+    } finally {
+      process.stdout.write = write;
+      process.env.TABLE_NAME = saved;
+    }
+    assert.equal(r.status, 503);
+    assert.equal(r.body.error, "DynamoDB table is not reachable");
+    assert.equal(r.body.tableName, "DoesNotExist");
+  });
+
   it("an unexpected DynamoDB failure is a 500 with a JSON error and a log line carrying the request id", async () => {
     const saved = process.env.TABLE_NAME;
     process.env.TABLE_NAME = "DoesNotExist";
