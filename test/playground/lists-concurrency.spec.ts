@@ -1,4 +1,7 @@
 import * as assert from "node:assert/strict";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { LOCAL_ENV } from "../../scripts/playground-local";
 import { encodeCursor } from "../../functions/playground-api/cursor";
 import { MESSAGES } from "../../functions/playground-api/validate";
 import { Reply, call, freshTable, local } from "./local";
@@ -160,6 +163,40 @@ describe("playground API against dynalite: exact under concurrent requests", fun
     assert.ok(replies.every((r) => r.status === 200));
     assert.equal(replies.filter((r) => r.body.createdNew === true).length, 1);
     assert.equal((await call("GET", "/tables/same-user")).body.userCount, 1);
+  });
+
+  it("the harness really interleaves: the seed's read-then-write PUT double counts under the same load", async () => {
+    // Control experiment: the seed's algorithm (GetItem user, PutItem user, ADD userCount if it was new), run
+    // with the same concurrency against the same dynalite, over-counts. So the exact counts above are the
+    // handler's doing, not an artefact of requests that never overlap.
+    const { dynamo } = await local();
+    await call("POST", "/tables", { tableId: "seed-race" });
+    const raw = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: LOCAL_ENV.AWS_REGION,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    const doc = DynamoDBDocumentClient.from(raw);
+    const TableName = process.env.TABLE_NAME;
+    const seedPut = async (i: number) => {
+      const Key = { tableId: "seed-race", username: "alice" };
+      const existing = await doc.send(new GetCommand({ TableName, Key }));
+      await doc.send(new PutCommand({ TableName, Item: { ...Key, submissionCount: i, totalCount: i } }));
+      if (!existing.Item) {
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { tableId: "seed-race", username: "_metadata" },
+            UpdateExpression: "ADD userCount :one",
+            ExpressionAttributeValues: { ":one": 1 },
+          }),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: 30 }, (_, i) => seedPut(i)));
+    raw.destroy();
+    const count = (await call("GET", "/tables/seed-race")).body.userCount as number;
+    assert.ok(count > 1, `the seed's algorithm counted one user ${count} times`);
   });
 
   it("concurrent writes of different users never lose a count", async () => {
