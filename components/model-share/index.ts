@@ -46,6 +46,28 @@ export interface ModelSharePlaygroundArgs {
    * @example { path: "layers/playground", external: ["some-big-package"] }
    */
   layer?: { path: string; external?: string[] };
+  /**
+   * Escape hatch for settings this component does not expose: per child, either partial args merged over the
+   * component's, or a function that returns the args to use.
+   * @default undefined
+   * @example { table: { tableClass: "STANDARD_INFREQUENT_ACCESS" }, stage: (a) => ({ ...a, description: "x" }) }
+   */
+  transform?: {
+    table?: Transform<aws.dynamodb.TableArgs>;
+    api?: Transform<aws.apigatewayv2.ApiArgs>;
+    stage?: Transform<aws.apigatewayv2.StageArgs>;
+    /** Merged over the function's arguments (e.g. `reservedConcurrentExecutions`). */
+    function?: Partial<aws.lambda.FunctionArgs>;
+  };
+}
+
+/** Partial args merged over a child's, or a function from the child's args to the args to use. */
+export type Transform<T> = Partial<T> | ((args: T) => T);
+
+/** Applies a `Transform` to a child's args. Pure. */
+export function applyTransform<T extends object>(args: T, transform?: Transform<T>): T {
+  if (!transform) return args;
+  return typeof transform === "function" ? transform(args) : { ...args, ...transform };
 }
 
 interface Normalized {
@@ -60,6 +82,7 @@ interface Normalized {
   logRetentionDays: number;
   logLevel: "DEBUG" | "INFO" | "WARN" | "ERROR";
   layer?: { path: string; external: string[] };
+  transform: NonNullable<ModelSharePlaygroundArgs["transform"]>;
 }
 
 /** The HTTP methods the API's CORS configuration allows (the seed's list). */
@@ -132,13 +155,16 @@ export class ModelSharePlayground extends pulumi.ComponentResource {
     );
     const stage = new aws.apigatewayv2.Stage(
       `${name}-stage`,
-      {
-        apiId: api.id,
-        name: args.stack,
-        autoDeploy: true,
-        defaultRouteSettings: { throttlingBurstLimit: n.burstLimit, throttlingRateLimit: n.rateLimit },
-        accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
-      },
+      applyTransform<aws.apigatewayv2.StageArgs>(
+        {
+          apiId: api.id,
+          name: args.stack,
+          autoDeploy: true,
+          defaultRouteSettings: { throttlingBurstLimit: n.burstLimit, throttlingRateLimit: n.rateLimit },
+          accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+        },
+        n.transform.stage,
+      ),
       { parent: this, dependsOn: routes },
     );
     // Only this API's stage may invoke the function (any route, any method of that stage).
@@ -167,13 +193,16 @@ export class ModelSharePlayground extends pulumi.ComponentResource {
   private createTable(name: string, n: Normalized): aws.dynamodb.Table {
     return new aws.dynamodb.Table(
       `${name}-table`,
-      {
-        name: n.names.custom("dynamodbTable", `PlaygroundScores-${n.names.stack}`),
-        ...tableShape(),
-        pointInTimeRecovery: { enabled: n.enablePitr },
-        deletionProtectionEnabled: n.deletionProtection,
-        serverSideEncryption: { enabled: true },
-      },
+      applyTransform<aws.dynamodb.TableArgs>(
+        {
+          name: n.names.custom("dynamodbTable", `PlaygroundScores-${n.names.stack}`),
+          ...tableShape(),
+          pointInTimeRecovery: { enabled: n.enablePitr },
+          deletionProtectionEnabled: n.deletionProtection,
+          serverSideEncryption: { enabled: true },
+        },
+        n.transform.table,
+      ),
       { parent: this, protect: n.protect },
     );
   }
@@ -217,6 +246,7 @@ export class ModelSharePlayground extends pulumi.ComponentResource {
         logRetentionDays: n.logRetentionDays,
         logLevel: n.logLevel,
         layers: layer ? [layer.arn] : undefined,
+        extra: n.transform.function,
       },
       this,
     );
@@ -225,16 +255,19 @@ export class ModelSharePlayground extends pulumi.ComponentResource {
   private createApi(name: string, n: Normalized): aws.apigatewayv2.Api {
     return new aws.apigatewayv2.Api(
       `${name}-http-api`,
-      {
-        name: n.names.name("httpApi", "http-api"),
-        protocolType: "HTTP",
-        corsConfiguration: {
-          allowOrigins: n.corsOrigins,
-          allowMethods: CORS_METHODS,
-          allowHeaders: CORS_HEADERS,
-          maxAge: 300,
+      applyTransform<aws.apigatewayv2.ApiArgs>(
+        {
+          name: n.names.name("httpApi", "http-api"),
+          protocolType: "HTTP",
+          corsConfiguration: {
+            allowOrigins: n.corsOrigins,
+            allowMethods: CORS_METHODS,
+            allowHeaders: CORS_HEADERS,
+            maxAge: 300,
+          },
         },
-      },
+        n.transform.api,
+      ),
       { parent: this },
     );
   }
@@ -273,5 +306,6 @@ function normalize(args: ModelSharePlaygroundArgs): Normalized {
     logRetentionDays: args.logRetentionDays ?? 14,
     logLevel: args.logLevel ?? "INFO",
     layer: args.layer ? { path: args.layer.path, external: args.layer.external ?? [] } : undefined,
+    transform: args.transform ?? {},
   };
 }

@@ -52,3 +52,45 @@ describe("playground component: pure pieces", () => {
     assert.equal(issue.key, "ai-platform:playgroundLayerPath");
   });
 });
+
+describe("ModelSharePlayground built directly: defaults and transforms", function () {
+  this.timeout(60000);
+
+  it("applies defaults (PITR on, SAFE_CONCURRENCY true, ['*'], 100/50, 14 days) and the per-child transforms", async () => {
+    const { installMocks, recorder, settle } = await import("../harness/mocks");
+    const { awsProvider } = await import("../../lib/aws");
+    const { ModelSharePlayground } = await import("../../components/model-share");
+    await installMocks("dev");
+    new ModelSharePlayground(
+      "pg",
+      {
+        stack: "dev",
+        transform: {
+          table: { tableClass: "STANDARD_INFREQUENT_ACCESS" },
+          stage: (a) => ({ ...a, description: "custom stage" }),
+          function: { reservedConcurrentExecutions: 5 },
+        },
+      },
+      {
+        providers: [awsProvider("playground", { project: "ai-platform", stack: "dev", region: "us-east-1" })],
+      },
+    );
+    await settle();
+    const table = recorder.byName("pg-table");
+    assert.equal(table.inputs.tableClass, "STANDARD_INFREQUENT_ACCESS");
+    assert.deepEqual(table.inputs.pointInTimeRecovery, { enabled: true });
+    assert.equal(table.inputs.deletionProtectionEnabled, false);
+    const stage = recorder.byName("pg-stage");
+    assert.equal(stage.inputs.description, "custom stage");
+    assert.deepEqual(stage.inputs.defaultRouteSettings, {
+      throttlingBurstLimit: 100,
+      throttlingRateLimit: 50,
+    });
+    assert.equal(stage.inputs.autoDeploy, true, "the transform kept the component's args");
+    const fn = recorder.byName("pg-api", "aws:lambda/function:Function");
+    assert.equal(fn.inputs.reservedConcurrentExecutions, 5);
+    assert.equal(fn.inputs.environment.variables.SAFE_CONCURRENCY, "true");
+    assert.deepEqual(recorder.byName("pg-http-api").inputs.corsConfiguration.allowOrigins, ["*"]);
+    assert.equal(recorder.byName("pg-api-logs").inputs.retentionInDays, 14);
+  });
+});
