@@ -8,6 +8,7 @@ import { E2eFaas } from "./components/e2e";
 import { PlatformConfig, loadConfig } from "./config";
 import { loadSourceApiKeys } from "./config/tama";
 import { TammaPipeline } from "./components/tamma";
+import { ModelSharePlayground } from "./components/model-share";
 import { awsProvider } from "./lib/aws";
 import { SystemName } from "./lib/naming";
 
@@ -74,6 +75,38 @@ const builders: Partial<Record<SystemName, SystemBuilder>> = {
       tammaWorkerImage: pipeline.imageRef,
       tammaPresignAccessKeyId: pipeline.presignAccessKeyId,
       tammaPresignSecretAccessKey: pipeline.presignSecretAccessKey,
+    };
+  },
+  playground: (cfg) => {
+    const p = cfg.playground!;
+    const provider = awsProvider("playground", {
+      project: cfg.project,
+      stack: cfg.stack,
+      region: cfg.region,
+    });
+    const playground = new ModelSharePlayground(
+      "playground",
+      {
+        stack: cfg.stack,
+        safeConcurrency: p.playgroundSafeConcurrency,
+        enablePitr: p.playgroundEnablePitr,
+        deletionProtection: p.playgroundDeletionProtection,
+        protect: cfg.protect,
+        corsOrigins: p.playgroundCorsOrigins,
+        throttling: {
+          burstLimit: p.playgroundThrottlingBurstLimit,
+          rateLimit: p.playgroundThrottlingRateLimit,
+        },
+        logRetentionDays: p.playgroundLogRetentionDays ?? cfg.logRetentionDays,
+        logLevel: cfg.logLevel,
+        layer: p.playgroundUseLayer ? { path: p.playgroundLayerPath } : undefined,
+      },
+      { providers: [provider] },
+    );
+    return {
+      apiBaseUrl: playground.apiBaseUrl,
+      dynamodbTableName: playground.dynamodbTableName,
+      lambdaName: playground.lambdaName,
     };
   },
 };

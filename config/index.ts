@@ -12,6 +12,7 @@ import { coreKeys } from "./core";
 import { tamaSection } from "./tama";
 import { e2eSection } from "./e2e";
 import { tammaSection } from "./tamma";
+import { playgroundSection } from "./playground";
 import {
   ConfigError,
   ConfigIssue,
@@ -48,6 +49,7 @@ export const SYSTEM_SECTIONS = {
   tama: tamaSection,
   e2e: e2eSection,
   tamma: tammaSection,
+  playground: playgroundSection,
 } satisfies Partial<Record<SystemName, Section<SectionSpec>>>;
 
 type SystemSections = typeof SYSTEM_SECTIONS;

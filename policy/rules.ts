@@ -13,6 +13,7 @@ import {
   StackValidationPolicy,
   validateResourceOfType,
 } from "@pulumi/policy";
+import { playgroundRules } from "./playground";
 
 import { tammaRules } from "./tamma";
 
@@ -267,4 +268,4 @@ export const foundationRules: Rule[] = [
   awsDefaultTags,
 ];
 
-export const allRules: Rule[] = [...foundationRules, ...tammaRules];
+export const allRules: Rule[] = [...foundationRules, ...tammaRules, ...playgroundRules];

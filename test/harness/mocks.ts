@@ -101,6 +101,15 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
         arn: `arn:aws:lambda:${r}:${acct}:function:${inputs.functionName}:${phys}`,
         invokeArn: `arn:aws:apigateway:${r}:lambda:path/2015-03-31/functions/arn:aws:lambda:${r}:${acct}:function:${inputs.functionName}:${phys}/invocations`,
       };
+    case "aws:lambda/layerVersion:LayerVersion": {
+      const layer = inputs.layerName ?? name;
+      return {
+        id: `arn:aws:lambda:${r}:${acct}:layer:${layer}:1`,
+        arn: `arn:aws:lambda:${r}:${acct}:layer:${layer}:1`,
+        layerArn: `arn:aws:lambda:${r}:${acct}:layer:${layer}`,
+        version: "1",
+      };
+    }
     case "aws:iam/role:Role":
       return { id: phys, arn: `arn:aws:iam::${acct}:role/${phys}`, uniqueId: `AROA${name.length}MOCK` };
     case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {

@@ -60,3 +60,26 @@ export async function runProgramForCli(stack: string): Promise<ProgramRun | unde
     return undefined;
   }
 }
+
+/**
+ * The part of a run that belongs to one system: its top component (`ai-platform:<system>:...`), every
+ * descendant, and the providers they use. Specs of one system stay true whatever other systems a stack enables.
+ */
+export function onlySystem(run: ProgramRun, system: string): ProgramRun {
+  const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+  const inSystem = (r: RecordedResource): boolean => {
+    for (
+      let cur: RecordedResource | undefined = r;
+      cur;
+      cur = cur.parent ? byUrn.get(cur.parent) : undefined
+    ) {
+      if (!cur.parent) return cur.type.startsWith(`ai-platform:${system}:`);
+    }
+    return false;
+  };
+  const members = run.resources.filter(inSystem);
+  const providers = new Set(
+    members.map((r) => r.provider?.split("::").slice(0, -1).join("::")).filter(Boolean),
+  );
+  return { ...run, resources: run.resources.filter((r) => inSystem(r) || providers.has(r.urn)) };
+}

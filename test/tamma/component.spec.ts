@@ -8,7 +8,7 @@ import { awsProvider } from "../../lib/aws";
 import { evaluatePolicies } from "../../policy/evaluate";
 import { allRules } from "../../policy/rules";
 import { MOCK_ACCOUNT, RecordedResource, installMocks, promiseOf, recorder, settle } from "../harness/mocks";
-import { ProgramRun, runProgram } from "../harness/program";
+import { ProgramRun, onlySystem, runProgram } from "../harness/program";
 
 const R = "us-east-1";
 const A = MOCK_ACCOUNT;
@@ -94,7 +94,7 @@ for (const [stack, want] of Object.entries(STACKS)) {
 
     before(async function () {
       this.timeout(60_000);
-      run = await runProgram(stack);
+      run = onlySystem(await runProgram(stack), "tamma");
     });
 
     it("registers one component with the type token, every child under it through the tagged provider", () => {

@@ -1,0 +1,187 @@
+/**
+ * Playground API: DynamoDB calls per request per route (counted by a proxy in front of dynalite), requests per
+ * second of the real handler against dynalite, the reads of a page against a large table, and the Lambda
+ * bundle's size and cold module-load time.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { gzipSync } from "node:zlib";
+import { bundle, clearBundleCache } from "../lib/bundle";
+import { LOCAL_ENV, createPlaygroundTable, startLocalDynamo, toApiEvent } from "../scripts/playground-local";
+
+export const title =
+  "playground API: DynamoDB calls per route (seed in brackets), requests/s against dynalite, page reads, bundle size and cold load";
+
+type Handler = (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** The seed's calls per request, measured against dynalite (shared/specs/aws-seed-systems.md A.5 #12). */
+const SEED: Record<string, string> = {
+  "POST /tables": "2",
+  "GET /tables": "1",
+  "GET /tables/{tableId}": "1",
+  "PATCH /tables/{tableId}": "2",
+  "GET /tables/{tableId}/users": "500 on every call",
+  "GET user (exists)": "2",
+  "PUT user (new)": "4",
+  "PUT user (rewrite)": "3",
+};
+
+export async function run(): Promise<void> {
+  const dynamo = await startLocalDynamo();
+  Object.assign(process.env, LOCAL_ENV, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    TABLE_NAME: "PlaygroundScores-bench",
+    SAFE_CONCURRENCY: "true",
+    POWERTOOLS_LOG_LEVEL: "ERROR",
+  });
+  try {
+    await createPlaygroundTable(dynamo.endpoint, "PlaygroundScores-bench");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { handler } = require("../functions/playground-api") as { handler: Handler };
+    const call = async (method: string, url: string, body?: unknown) => {
+      const e = toApiEvent({
+        method,
+        url,
+        headers: {},
+        body: body === undefined ? "" : JSON.stringify(body),
+        requestId: randomUUID(),
+      });
+      const r = await handler(e);
+      return r.statusCode ?? 0;
+    };
+
+    console.log("DynamoDB calls per request (dynalite behind a counting proxy):");
+    await call("POST", "/tables", { tableId: "warm" });
+    const measure = async (label: string, method: string, url: string, body?: unknown) => {
+      dynamo.resetCounts();
+      const status = await call(method, url, body);
+      const ops = Object.entries(dynamo.counts);
+      const total = ops.reduce((a, [, n]) => a + n, 0);
+      const seed = SEED[label] !== undefined ? `   [seed: ${SEED[label]}]` : "";
+      console.log(
+        `  ${label.padEnd(38)} ${String(status).padEnd(4)} ${String(total).padStart(2)} call(s): ${ops.map(([o, n]) => `${o}x${n}`).join(", ") || "none"}${seed}`,
+      );
+    };
+    await measure("POST /tables", "POST", "/tables", { tableId: "t1" });
+    await measure("POST /tables (exists, 409)", "POST", "/tables", { tableId: "t1" });
+    await measure("PUT user (new)", "PUT", "/tables/t1/users/alice", { submissionCount: 1, totalCount: 2 });
+    await measure("PUT user (rewrite)", "PUT", "/tables/t1/users/alice", {
+      submissionCount: 2,
+      totalCount: 3,
+    });
+    await measure("GET user (exists)", "GET", "/tables/t1/users/alice");
+    await measure("GET user (missing)", "GET", "/tables/t1/users/bob");
+    await measure("GET /tables/{tableId}", "GET", "/tables/t1");
+    await measure("GET /tables", "GET", "/tables");
+    await measure("GET /tables/{tableId}/users", "GET", "/tables/t1/users");
+    await measure("PATCH /tables/{tableId}", "PATCH", "/tables/t1", { isArchived: true });
+    await measure("PUT user (archived table, 409)", "PUT", "/tables/t1/users/carol", {
+      submissionCount: 1,
+      totalCount: 1,
+    });
+    await measure("PUT user (invalid body, 400)", "PUT", "/tables/t1/users/carol", { submissionCount: -1 });
+    await measure("GET /health", "GET", "/health");
+
+    console.log("\nPage reads against a large table (no Scan: reads grow with the page, not the table):");
+    await call("POST", "/tables", { tableId: "big" });
+    const users = 2000;
+    for (let i = 0; i < users; i += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) =>
+          call("PUT", `/tables/big/users/u${i + j}`, { submissionCount: (i + j) % 97, totalCount: i + j }),
+        ),
+      );
+    }
+    for (const limit of [10, 50, 500]) {
+      dynamo.resetCounts();
+      await call("GET", `/tables/big/users?limit=${limit}`);
+      console.log(
+        `  GET /tables/big/users?limit=${String(limit).padEnd(3)} over ${users} users: ${JSON.stringify(dynamo.counts)} (Query asks for limit+1 items)`,
+      );
+    }
+
+    console.log(
+      "\nRequests per second of the handler against dynalite (in process, 16 concurrent, 800 requests):",
+    );
+    const rps = async (label: string, make: (i: number) => [string, string, unknown?]) => {
+      const n = 800;
+      const concurrency = 16;
+      let next = 0;
+      let bad = 0;
+      const started = process.hrtime.bigint();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < n) {
+            const i = next++;
+            const [m, u, b] = make(i);
+            const s = await call(m, u, b);
+            if (s >= 500) bad++;
+          }
+        }),
+      );
+      const sec = Number(process.hrtime.bigint() - started) / 1e9;
+      console.log(`  ${label.padEnd(38)} ${(n / sec).toFixed(0).padStart(5)} req/s  (${bad} 5xx)`);
+    };
+    await call("POST", "/tables", { tableId: "rps" });
+    await rps("PUT user (new users)", (i) => [
+      "PUT",
+      `/tables/rps/users/n${i}`,
+      { submissionCount: i, totalCount: i },
+    ]);
+    await rps("PUT user (rewrites of 50 users)", (i) => [
+      "PUT",
+      `/tables/rps/users/n${i % 50}`,
+      { submissionCount: i, totalCount: i },
+    ]);
+    await rps("GET user", (i) => ["GET", `/tables/rps/users/n${i % 800}`]);
+    await rps("GET /tables/{tableId}", () => ["GET", "/tables/rps"]);
+    await rps("GET /tables/{tableId}/users (limit 50)", () => ["GET", "/tables/rps/users"]);
+    await rps("GET /tables (limit 50)", () => ["GET", "/tables"]);
+    await rps("POST /tables (new)", (i) => ["POST", "/tables", { tableId: `new-${i}` }]);
+    await rps("PATCH /tables/{tableId}", (i) => ["PATCH", "/tables/rps", { displayName: `n${i}` }]);
+  } finally {
+    await dynamo.close();
+  }
+
+  console.log("\nLambda bundle (lib/bundle.ts, esbuild, minified):");
+  clearBundleCache();
+  const t0 = process.hrtime.bigint();
+  const b = bundle("playground-api");
+  const buildMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  console.log(
+    `  index.js ${(b.bytes / 1024).toFixed(1)} KiB (${(gzipSync(b.code).length / 1024).toFixed(1)} KiB gzipped), built in ${buildMs.toFixed(0)} ms`,
+  );
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "playground-bundle-"));
+  try {
+    fs.writeFileSync(path.join(dir, "index.js"), b.code);
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const r = spawnSync(
+        process.execPath,
+        [
+          "-e",
+          `const t=process.hrtime.bigint();const m=require(${JSON.stringify(path.join(dir, "index.js"))});` +
+            `if(typeof m.handler!=="function")throw new Error("no handler");` +
+            `process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`,
+        ],
+        {
+          env: { ...process.env, ...LOCAL_ENV, POWERTOOLS_LOG_LEVEL: "ERROR" },
+          encoding: "utf8",
+          timeout: 30000,
+        },
+      );
+      if (r.status !== 0) throw new Error(`cold load failed: ${r.stderr}`);
+      times.push(Number(r.stdout));
+    }
+    times.sort((a, b2) => a - b2);
+    console.log(
+      `  cold module load (require of index.js in a fresh node ${process.version}, 7 runs): median ${times[3].toFixed(1)} ms, min ${times[0].toFixed(1)} ms, max ${times[6].toFixed(1)} ms`,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

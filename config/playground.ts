@@ -1,0 +1,113 @@
+/**
+ * Settings of the AI Model Share playground (`ai-platform:playground*`). The seed's Terraform variables map
+ * here: `enable_pitr`, `safe_concurrency`, `cors_allow_origins`, `use_layer`/`layer_zip_path`; the stage name
+ * is the stack name (the seed used the workspace name).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { z } from "zod";
+import type { ConfigIssue, KeySpec } from "./schema";
+import { corsOrigin, intIn, logRetention } from "./schema";
+import { section } from "./index";
+
+export const playgroundSection = section(
+  {
+    playgroundSafeConcurrency: {
+      type: "boolean",
+      description:
+        "SAFE_CONCURRENCY of the API Lambda: true makes every read that decides a write or answers a GET strongly consistent (writes are always conditional).",
+      default: true,
+      schema: z.boolean(),
+    } satisfies KeySpec<boolean>,
+    playgroundEnablePitr: {
+      type: "boolean",
+      description: "Point-in-time recovery of the PlaygroundScores table.",
+      default: true,
+      schema: z.boolean(),
+    } satisfies KeySpec<boolean>,
+    playgroundDeletionProtection: {
+      type: "boolean",
+      description: "DynamoDB deletion protection of the PlaygroundScores table.",
+      default: false,
+      schema: z.boolean(),
+    } satisfies KeySpec<boolean>,
+    playgroundCorsOrigins: {
+      type: "array",
+      description:
+        'Origins allowed by the HTTP API\'s CORS configuration (e.g. "https://app.example.com"), or ["*"].',
+      default: ["*"],
+      schema: z.array(corsOrigin, { message: "a list of origins" }).min(1, "at least one origin"),
+    } satisfies KeySpec<string[]>,
+    playgroundThrottlingBurstLimit: {
+      type: "integer",
+      description: "HTTP API stage throttling: burst limit (requests).",
+      default: 100,
+      schema: intIn(1, 5000),
+    } satisfies KeySpec<number>,
+    playgroundThrottlingRateLimit: {
+      type: "integer",
+      description: "HTTP API stage throttling: steady-state rate limit (requests per second).",
+      default: 50,
+      schema: intIn(1, 10000),
+    } satisfies KeySpec<number>,
+    playgroundLogRetentionDays: {
+      type: "integer",
+      description:
+        "Retention of the API Lambda's and the access logs' log groups, in days (default: logRetentionDays).",
+      optional: true,
+      schema: logRetention,
+    } satisfies KeySpec<number>,
+    playgroundUseLayer: {
+      type: "boolean",
+      description: "Attach a Lambda layer built from playgroundLayerPath (extra Node.js dependencies).",
+      default: false,
+      schema: z.boolean(),
+    } satisfies KeySpec<boolean>,
+    playgroundLayerPath: {
+      type: "string",
+      description:
+        "Directory (relative to the project) archived as the Lambda layer; it holds nodejs/node_modules.",
+      default: "layers/playground",
+      schema: z
+        .string()
+        .min(1, "a non-empty path")
+        .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes(".."), {
+          message: "a path inside the project (relative, no ..)",
+        }),
+    } satisfies KeySpec<string>,
+  },
+  checkPlayground,
+);
+
+/** Checks across keys: "*" stands alone, and an enabled layer's directory exists and holds nodejs/. */
+export function checkPlayground(
+  v: { playgroundCorsOrigins: string[]; playgroundUseLayer: boolean; playgroundLayerPath: string },
+  root: string = process.cwd(),
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (v.playgroundCorsOrigins.includes("*") && v.playgroundCorsOrigins.length > 1) {
+    issues.push({
+      key: "ai-platform:playgroundCorsOrigins",
+      problem: `got ${JSON.stringify(v.playgroundCorsOrigins)}`,
+      rule: '"*" alone, or a list of explicit origins',
+    });
+  }
+  if (new Set(v.playgroundCorsOrigins).size !== v.playgroundCorsOrigins.length) {
+    issues.push({
+      key: "ai-platform:playgroundCorsOrigins",
+      problem: "lists an origin twice",
+      rule: "each origin once",
+    });
+  }
+  if (v.playgroundUseLayer) {
+    const dir = path.resolve(root, v.playgroundLayerPath);
+    if (!fs.existsSync(path.join(dir, "nodejs")) || !fs.statSync(path.join(dir, "nodejs")).isDirectory()) {
+      issues.push({
+        key: "ai-platform:playgroundLayerPath",
+        problem: `"${v.playgroundLayerPath}" has no nodejs/ directory`,
+        rule: "with playgroundUseLayer=true, a directory holding nodejs/node_modules (see README: Playground)",
+      });
+    }
+  }
+  return issues;
+}
