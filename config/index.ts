@@ -28,8 +28,8 @@ export type { ConfigIssue } from "./schema";
 /** A system's settings: its keys and an optional check across keys. */
 export interface Section<S extends SectionSpec> {
   keys: S;
-  /** Checks that involve several keys; return one issue per broken rule. (Method syntax: a section with a
-   * check must still satisfy `Section<SectionSpec>` in SYSTEM_SECTIONS.) */
+  /** Checks that involve several keys; return one issue per broken rule. */
+  // A method signature, so a section with its own value type still fits `Section<SectionSpec>`.
   check?(values: SectionValues<S>): ConfigIssue[];
 }
 
