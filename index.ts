@@ -58,6 +58,7 @@ const builders: Partial<Record<SystemName, SystemBuilder>> = {
         triggerBatchWindowSeconds: t.tammaTriggerBatchWindowSeconds,
         triggerTimeoutSeconds: t.tammaTriggerTimeoutSeconds,
         gpu: { enabled: t.tammaGpuEnabled, maxSize: t.tammaGpuMaxSize, instanceType: t.tammaGpuInstanceType },
+        alarmTopicArn: t.tammaAlarmTopicArn,
         supabaseUrl: t.tammaSupabaseUrl,
         supabaseServiceKey: t.tammaSupabaseServiceKey,
         logRetentionDays: cfg.logRetentionDays,

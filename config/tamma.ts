@@ -105,6 +105,15 @@ export const tammaSection = section(
       default: "g5.xlarge",
       schema: z.string().regex(GPU_INSTANCE_TYPE, "an NVIDIA GPU instance type such as g5.xlarge"),
     } satisfies KeySpec<string>,
+    tammaAlarmTopicArn: {
+      type: "string",
+      optional: true,
+      description:
+        "SNS topic the dead-letter-queue alarm notifies (optional; without it the alarm only shows in CloudWatch).",
+      schema: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "an SNS topic ARN"),
+    } satisfies KeySpec<string>,
     tammaSupabaseUrl: {
       type: "string",
       description:

@@ -82,6 +82,8 @@ export interface TammaPipelineArgs {
   triggerTimeoutSeconds?: number;
   /** GPU Auto Scaling group and capacity provider (desired 0). @default { enabled: false } */
   gpu?: { enabled: boolean; maxSize?: number; instanceType?: string };
+  /** SNS topic the DLQ alarm notifies. @default none (the alarm shows in CloudWatch only) */
+  alarmTopicArn?: pulumi.Input<string>;
   supabaseUrl: pulumi.Input<string>;
   /** A secret Output: stored only in the SecureString parameter. */
   supabaseServiceKey: pulumi.Input<string>;
@@ -316,6 +318,8 @@ export class TammaPipeline extends pulumi.ComponentResource {
         threshold: 0,
         comparisonOperator: "GreaterThanThreshold",
         treatMissingData: "notBreaching",
+        alarmActions: args.alarmTopicArn ? [args.alarmTopicArn] : undefined,
+        okActions: args.alarmTopicArn ? [args.alarmTopicArn] : undefined,
       },
       { parent: this },
     );

@@ -46,7 +46,22 @@ async function recordHandler(record: SQSRecord): Promise<string> {
   }
   env ??= readTriggerEnv();
   const input = runTaskInput(job, env);
-  const out = await ecs.send(new RunTaskCommand(input));
+  let out;
+  try {
+    out = await ecs.send(new RunTaskCommand(input));
+  } catch (e) {
+    // Same token, different parameters (e.g. a new task definition revision since the first delivery): ECS
+    // already started a task for this job, so the message is done.
+    if ((e as { name?: string }).name === "ConflictException") {
+      logger.info("task already started for this job", {
+        messageId: record.messageId,
+        jobId: job.jobId,
+        taskArns: (e as { resourceIds?: string[] }).resourceIds ?? [],
+      });
+      return (e as { resourceIds?: string[] }).resourceIds?.[0] ?? "already-started";
+    }
+    throw e;
+  }
   const task = out.tasks?.[0];
   if (!task?.taskArn || (out.failures?.length ?? 0) > 0) {
     const failures = out.failures ?? [];

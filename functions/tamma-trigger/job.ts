@@ -5,10 +5,16 @@
 import { createHash } from "node:crypto";
 import type { RunTaskCommandInput } from "@aws-sdk/client-ecs";
 
-/** A job message body: `{"job_id": <string | integer>, "s3_key": "audio/<user>/<file>"}` (the producer's shape). */
+/**
+ * A job message body: `{"job_id": <string | integer>, "s3_key": "audio/<user>/<file>"}` (the producer's shape),
+ * plus an optional `"attempt": <integer >= 1>` a producer raises to re-run a job on purpose (a new attempt is
+ * a new RunTask token; the same attempt redelivered never starts a second task).
+ */
 export interface Job {
   jobId: string;
   s3Key: string;
+  /** @default 1 */
+  attempt?: number;
 }
 
 /** A message that can never become a task; reported failed so it reaches the DLQ instead of vanishing. */
@@ -42,7 +48,7 @@ export function parseJob(body: string): Job {
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new MalformedJobError("body is not a JSON object");
   }
-  const { job_id: id, s3_key: key } = data as Record<string, unknown>;
+  const { job_id: id, s3_key: key, attempt } = data as Record<string, unknown>;
   let jobId: string;
   if (typeof id === "number" && Number.isSafeInteger(id)) jobId = String(id);
   else if (typeof id === "string" && id.trim() !== "" && id.length <= 128) jobId = id;
@@ -56,15 +62,23 @@ export function parseJob(body: string): Job {
   if (key.split("/").some((part) => part === ".."))
     throw new MalformedJobError('s3_key must not contain ".."');
   if (key.endsWith("/")) throw new MalformedJobError("s3_key must name an object, not a folder");
-  return { jobId, s3Key: key };
+  if (attempt === undefined) return { jobId, s3Key: key };
+  if (typeof attempt !== "number" || !Number.isInteger(attempt) || attempt < 1 || attempt > 1000) {
+    throw new MalformedJobError("attempt must be an integer from 1 to 1000 when present");
+  }
+  return { jobId, s3Key: key, attempt };
 }
 
 /**
- * The RunTask idempotency token: the same job always gets the same token (at most 64 characters), so a
- * redelivered message — a retry after a timeout, or a standard queue's duplicate — never starts a second task.
+ * The RunTask idempotency token: the same job (and attempt) always gets the same token (at most 64 characters;
+ * ECS keeps a token per cluster for up to 24 hours), so a redelivered message — a retry after a timeout, or a
+ * standard queue's duplicate — never starts a second task.
  */
 export function clientTokenFor(job: Job): string {
-  return "tamma-" + createHash("sha256").update(`${job.jobId}\0${job.s3Key}`).digest("hex").slice(0, 58);
+  const attempt = job.attempt && job.attempt > 1 ? `\0${job.attempt}` : "";
+  return (
+    "tamma-" + createHash("sha256").update(`${job.jobId}\0${job.s3Key}${attempt}`).digest("hex").slice(0, 58)
+  );
 }
 
 /** The trigger's settings, read from its environment. */

@@ -461,6 +461,8 @@ for (const [stack, want] of Object.entries(STACKS)) {
   });
 }
 
+const TOPIC = `arn:aws:sns:${R}:${A}:tamma-alerts`;
+
 describe("TammaPipeline used directly", () => {
   it("hands the presign secret key out as a secret and protects stateful resources when asked", async () => {
     await installMocks("prod");
@@ -474,6 +476,7 @@ describe("TammaPipeline used directly", () => {
         supabaseUrl: "https://abc.supabase.co",
         supabaseServiceKey: pulumi.secret("service-key-0123456789abcdef"),
         protect: true,
+        alarmTopicArn: TOPIC,
       },
       { providers: [provider] },
     );
@@ -484,6 +487,8 @@ describe("TammaPipeline used directly", () => {
       assert.equal(recorder.byName(name).protect, true, `${name} is protected`);
     assert.equal(recorder.byName("t-raw").inputs.forceDestroy, false);
     assert.equal(recorder.byName("t-jobs").inputs.name, "tamma-prod-jobs.fifo", "FIFO by default");
+    assert.deepEqual(recorder.byName("t-dlq-alarm").inputs.alarmActions, [TOPIC]);
+    assert.deepEqual(recorder.byName("t-dlq-alarm").inputs.okActions, [TOPIC]);
   });
 
   it("rejects bad sizes and timings with the rule", () => {

@@ -26,6 +26,10 @@ import {
 } from "../../components/tamma/queue";
 import { ConfigError, parseConfig } from "../../config";
 import { Names } from "../../lib/naming";
+import { clearBundleCache } from "../../lib/bundle";
+import { prepareWorkerContext, workerImageTag } from "../../components/tamma/image";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { wildcardActions } from "../../policy/rules";
 
 describe("tamma network choices", () => {
@@ -341,5 +345,22 @@ describe("tamma IAM statements", () => {
         Resource: ["u", "k"],
       },
     );
+  });
+});
+
+describe("tamma worker image build step", () => {
+  it("fills the Docker context with the worker bundle, and the same source gives the same image tag", () => {
+    const first = prepareWorkerContext();
+    clearBundleCache();
+    const second = prepareWorkerContext();
+    assert.equal(first.sha256, second.sha256);
+    assert.match(workerImageTag(first.sha256), /^worker-[0-9a-f]{16}$/);
+    assert.ok(fs.statSync(path.join(first.context, "index.js")).size > 10_000);
+    assert.ok(fs.existsSync(path.join(first.context, "index.js.map")));
+    const dockerfile = fs.readFileSync(first.dockerfile, "utf8");
+    assert.match(dockerfile, /^FROM node:22-bookworm-slim$/m);
+    assert.match(dockerfile, /apt-get install -y --no-install-recommends ffmpeg/);
+    assert.match(dockerfile, /^COPY index\.js index\.js\.map \.\/$/m);
+    assert.match(dockerfile, /^USER node$/m);
   });
 });

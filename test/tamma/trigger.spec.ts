@@ -105,6 +105,25 @@ describe("tamma trigger: message contract and RunTask request", () => {
     assert.notEqual(a, clientTokenFor({ jobId: "2", s3Key: "audio/u/a.wav" }));
     assert.notEqual(a, clientTokenFor({ jobId: "1", s3Key: "audio/u/b.wav" }));
     assert.ok(a.length <= 64);
+    assert.equal(
+      a,
+      clientTokenFor({ jobId: "1", s3Key: "audio/u/a.wav", attempt: 1 }),
+      "attempt 1 is the default",
+    );
+    assert.notEqual(
+      a,
+      clientTokenFor({ jobId: "1", s3Key: "audio/u/a.wav", attempt: 2 }),
+      "a re-run is a new task",
+    );
+    assert.deepEqual(parseJob('{"job_id": 1, "s3_key": "audio/a.wav", "attempt": 2}'), {
+      jobId: "1",
+      s3Key: "audio/a.wav",
+      attempt: 2,
+    });
+    assert.throws(
+      () => parseJob('{"job_id": 1, "s3_key": "audio/a.wav", "attempt": 0}'),
+      /attempt must be an integer/,
+    );
   });
 
   it("builds the seed's RunTask: every private subnet, no public IP, overrides, never a launch type", () => {
@@ -277,6 +296,14 @@ describe("tamma trigger handler against a recording ECS endpoint", () => {
       (lines.join("").match(/"taskArn":\s*"[^"]+"/g) ?? []).map((m) => m.replace(/\s/g, "")),
     );
     assert.equal(taskArns.size, 1, "both answers name the same task");
+  });
+
+  it("treats ECS's ConflictException (same token, new parameters) as the task already started", async () => {
+    ecs.respond = () => ({ kind: "error", status: 400, type: "ConflictException", message: "token reused" });
+    const out = await handler({ Records: [record({ job_id: 50, s3_key: "audio/u/50.wav" })] }, context);
+    assert.deepEqual(out, { batchItemFailures: [] });
+    assert.equal(ecs.calls.length, 1);
+    assert.match(lines.join(""), /task already started for this job/);
   });
 
   it("handles FIFO records: a failure also fails the rest of its message group only", async () => {
