@@ -138,7 +138,7 @@ async function adopt(ops: KindOps, c: TamaConnection, inputs: Any): Promise<pulu
       const parentKind = ops.parentKey === "spaceId" ? "space" : "source";
       throw new Error(
         `Unable to adopt ${what} (existingId): it belongs to ${parentKind} "${liveParent}", ` +
-          `not to the declared ${ops.parentKey} "${declared}"`,
+          `not to the declared ${ops.parentKey} "${declared}" (remove existingId to create a new one)`,
       );
     }
   }
@@ -172,11 +172,20 @@ export function makeProvider(ops: KindOps): pulumi.dynamic.ResourceProvider {
       return { inputs: ops.normalize(news) };
     },
 
-    async diff(_id: string, olds: Any, news: Any): Promise<pulumi.dynamic.DiffResult> {
-      // Inputs only: `__provider` (the code), computed outputs and `existingId` never count.
-      const changed = ops.changed(olds, news);
-      const replaces = ops.parentKey && changed.includes(ops.parentKey) ? [ops.parentKey] : [];
-      return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
+    async diff(id: string, olds: Any, news: Any): Promise<pulumi.dynamic.DiffResult> {
+      // Inputs only: `__provider` (the code), computed outputs and `existingId` never count. An input
+      // unknown during a preview counts as changed.
+      const changed = new Set(ops.changed(olds, news));
+      for (const [k, v] of Object.entries(news)) if (v === w.UNKNOWN && k !== "existingId") changed.add(k);
+      const replaces = ops.parentKey && changed.has(ops.parentKey) ? [ops.parentKey] : [];
+      const adopted = typeof news.existingId === "string" ? news.existingId.split("/").pop() : undefined;
+      if (replaces.length > 0 && adopted === id)
+        // The replacement would adopt this very object again, and the engine would then delete it.
+        throw new Error(
+          `Changing ${replaces[0]} replaces ${ops.kind} "${id}", but existingId still points at it: ` +
+            "remove existingId to create a new one",
+        );
+      return { changes: changed.size > 0, replaces, deleteBeforeReplace: false };
     },
 
     async create(inputs: Any): Promise<pulumi.dynamic.CreateResult> {

@@ -172,6 +172,50 @@ describe("tama providers: serialized, and in the real provider host", function (
       for (const s of ALL_SECRETS) assert.ok(!all.includes(s), "the host logged a credential");
     });
 
+    it("fetches one token for 50 concurrent creates across the separately loaded providers", async () => {
+      const fresh = await ProviderHost.start({ env: { TAMA_LOG: "off" } });
+      try {
+        await fresh.configure({
+          "tama:baseUrl": emu.baseUrl,
+          "tama:clientId": CLIENT_ID,
+          "tama:clientSecret": CLIENT_SECRET,
+        });
+        emu.resetLog();
+        // the parent space exists already, so all 50 creates start with no token in this process
+        const space = { id: "host-many" };
+        emu.spaces.set(space.id, {
+          id: space.id,
+          name: "Many",
+          type: "root",
+          slug: "many",
+          provision_state: "active",
+        });
+        const created = await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            i % 2 === 0
+              ? fresh.create(dynamicUrn("tama", "Space", `s${i}`), {
+                  __provider: texts.space,
+                  name: `s${i}`,
+                  type: "root",
+                })
+              : fresh.create(dynamicUrn("tama", "Source", `src${i}`), {
+                  __provider: texts.source,
+                  spaceId: space.id,
+                  name: `src${i}`,
+                  type: "model",
+                  endpoint: "https://api.openai.com/v1",
+                  apiKey: OPENAI_KEY,
+                }),
+          ),
+        );
+        assert.equal(new Set(created.map((c) => c.id)).size, 50);
+        assert.equal(emu.tokenRequests, 1);
+        assert.equal(emu.apiRequests().length, 50);
+      } finally {
+        await fresh.stop();
+      }
+    });
+
     it("answers an import-style read (inputs only) with props and inputs", async () => {
       const s = await host.create(dynamicUrn("tama", "Space", "imp"), {
         __provider: texts.space,

@@ -11,7 +11,15 @@ import * as ts from "typescript";
 import { getLimit, getModel, getSource, getSourceOutput, getSpace, providers } from "../../providers/tama";
 import { resolveConnection } from "../../providers/tama/client";
 import { canonicalJson, sameParameters } from "../../providers/tama/wire";
-import { fetchObjects, generateImport, identifier, parseId } from "../../scripts/tama-import";
+import * as yaml from "js-yaml";
+import { workspaceSchema } from "../../config/tama";
+import {
+  fetchObjects,
+  generateImport,
+  generateWorkspaceYaml,
+  identifier,
+  parseId,
+} from "../../scripts/tama-import";
 import { TamaEmulator } from "./emulator";
 import { OPENAI_KEY, STATIC_KEY, configure, isolateEnv, startEmulator } from "./helpers";
 
@@ -90,6 +98,43 @@ describe("tama import generator and lookups", function () {
     assert.match(code, /new tama\.Limit\("minutes-limit", \{\n {2}sourceId: openaiProduction\.id,/);
     assert.match(code, /scaleCount: 1,\n {2}limit: 100,/);
     assert.match(code, /pulumi config set --secret tama:openaiProductionApiKey <key>/);
+  });
+
+  it("--yaml prints an ai-platform:tamaWorkspace block the config loader accepts", async () => {
+    const objects = await fetchObjects(resolveConnection({}), [
+      ids.space,
+      ids.source,
+      `${ids.source}/${ids.model}`,
+      ids.limit,
+    ]);
+    const text = generateWorkspaceYaml(objects);
+    assert.ok(!text.includes(OPENAI_KEY) && !text.includes(STATIC_KEY));
+    assert.match(text, /pulumi config set --secret tama:openaiProductionApiKey <key>/);
+    const block = (yaml.load(text) as Record<string, unknown>)["ai-platform:tamaWorkspace"];
+    const parsed = workspaceSchema.safeParse(block);
+    assert.ok(parsed.success, JSON.stringify(parsed.error?.issues));
+    const ws = parsed.data;
+    assert.equal(ws.space.existingId, ids.space);
+    assert.equal(ws.sources[0].key, "openaiProduction");
+    assert.equal(ws.sources[0].existingId, ids.source);
+    assert.deepEqual(ws.sources[0].models[0], {
+      key: "gpt4",
+      identifier: "gpt-4",
+      path: "/chat/completions",
+      parameters: { temperature: 0.2 },
+      existingId: `${ids.source}/${ids.model}`,
+    });
+    assert.deepEqual(ws.sources[0].limits[0], {
+      key: "limit1",
+      scaleUnit: "minutes",
+      scaleCount: 1,
+      limit: 100,
+      existingId: ids.limit,
+    });
+    assert.throws(
+      () => generateWorkspaceYaml(objects.filter((o) => o.kind !== "space")),
+      /exactly one space/,
+    );
   });
 
   it("prints code that type-checks against the real resource classes", async () => {

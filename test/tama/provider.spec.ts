@@ -678,7 +678,7 @@ describe("tama providers: direct calls against the emulator", function () {
           existingId: id,
         }),
         new RegExp(
-          `^Error: Unable to adopt source "${id}" \\(existingId\\): it belongs to space "${spaceA}", not to the declared spaceId "${spaceB}"$`,
+          `^Error: Unable to adopt source "${id}" \\(existingId\\): it belongs to space "${spaceA}", not to the declared spaceId "${spaceB}" \\(remove existingId to create a new one\\)$`,
         ),
       );
       emu.resetLog();
@@ -741,6 +741,33 @@ describe("tama providers: direct calls against the emulator", function () {
       });
       assert.equal(adopted.id, model.id);
       assert.equal(emu.models.get(model.id)!.identifier, "gpt-4o");
+    });
+
+    it("refuses a replacement that would adopt (and then delete) the same object again", async () => {
+      const olds = { sourceId: "s1", identifier: "i", path: "/p", existingId: "m1" };
+      await assert.rejects(
+        providers.model.diff!("m1", olds, { ...olds, sourceId: "s2" }),
+        /Changing sourceId replaces model "m1", but existingId still points at it: remove existingId/,
+      );
+      const diff = await providers.model.diff!("m1", olds, {
+        ...olds,
+        sourceId: "s2",
+        existingId: undefined,
+      });
+      assert.deepEqual(diff.replaces, ["sourceId"]);
+    });
+
+    it("counts an input unknown during a preview as a change", async () => {
+      const olds = { spaceId: "s1", name: "n", type: "model", endpoint: "https://e.io", apiKey: "k" };
+      const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+      assert.deepEqual(await providers.source.diff!("x", olds, { ...olds, request: unknown }), {
+        changes: true,
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
+      assert.deepEqual((await providers.source.diff!("x", olds, { ...olds, spaceId: unknown })).replaces, [
+        "spaceId",
+      ]);
     });
 
     it("fails clearly when the object to adopt does not exist", async () => {
