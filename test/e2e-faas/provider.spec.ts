@@ -145,6 +145,30 @@ describe("e2e provider: direct calls against the emulator", function () {
       }
     });
 
+    it("after a create timeout, the next up waits for the function instead of redeploying it", async () => {
+      const slow = await E2eEmulator.start({ creatingMs: 50, deployingMs: 250 });
+      try {
+        await p.configure(configureRequest(slow.config));
+        const inputs = await checked(sample({ timeouts: { ...FAST, create: "60ms" } }));
+        const err = (await p.create(inputs).catch((e) => e)) as FunctionInitError;
+        assert.match(err.message, /did not become running within 60 ms/);
+        const olds = err.properties as unknown as FaasFunctionOutputs;
+        assert.ok(["creating", "deploying"].includes(olds.status), olds.status);
+        assert.equal(
+          (await p.diff(err.id, olds, inputs)).changes,
+          true,
+          "not known to be running: look again",
+        );
+        const { outs } = await p.update(err.id, olds, inputs);
+        assert.equal(outs.status, "running");
+        assert.equal(outs.url, "https://process-orders-x7k2p9.serverless.e2enetworks.net/");
+        assert.equal(slow.count("PUT"), 0, "nothing to redeploy");
+        assert.equal((await p.diff(err.id, outs, inputs)).changes, false);
+      } finally {
+        await slow.close();
+      }
+    });
+
     it("retries 429 (honouring Retry-After) and 502/503, and counts each attempt", async () => {
       emu.inject(
         { status: 429, retryAfter: "0.02", match: (m) => m === "POST" },
