@@ -6,6 +6,7 @@
  * emulator's deploy times shrink by the same factor, so the counts are those a real deployment would see
  * (timer and HTTP overhead, ~1 ms per step, count 20x too: the measured lag is an upper bound).
  */
+import * as pulumi from "@pulumi/pulumi";
 import { CheckedInputs, FaasFunctionInputs, pollsUntil } from "../providers/e2e/api";
 import { providers } from "../providers/e2e";
 import { E2eEmulator, EmulatorOptions } from "../test/e2e-faas/emulator";
@@ -59,10 +60,12 @@ function byKind(emu: E2eEmulator): string {
 }
 
 async function requestsPerOperation(): Promise<void> {
-  console.log("\nRequests per operation (function running 5 s after the request, 1 s -> 10 s polling):");
-  // 5 s = 2 s Creating + 3 s Deploying, scaled.
+  console.log(
+    "\nRequests per operation (function running 6 s after a create, 3.6 s after a redeploy, gone 3 s after a delete):",
+  );
+  // 6 s = 2.4 s Creating + 3.6 s Deploying, scaled: well between two polls (4.75 s and 8.1 s), so counts are stable.
   await withEmulator(
-    { creatingMs: 2000 / SCALE, deployingMs: 3000 / SCALE, deletingMs: 3000 / SCALE },
+    { creatingMs: 2400 / SCALE, deployingMs: 3600 / SCALE, deletingMs: 3000 / SCALE },
     async (emu) => {
       const row = (op: string) => {
         console.log(
@@ -81,7 +84,7 @@ async function requestsPerOperation(): Promise<void> {
       await p.diff(id, outs, await checked(inputs()));
       row("diff");
       await p.delete(id, outs);
-      row("delete (3 s until gone)");
+      row("delete");
       await p.delete(id, outs);
       row("delete (already gone)");
       emu.seed({ name: "process-orders", runtime: "python3-http-debian" });
@@ -96,7 +99,7 @@ async function pollsPerCreate(): Promise<void> {
   console.log(
     "  ready after   polls   schedule   detected after   lag    fixed 1 s   fixed 3 s (TF provider)",
   );
-  for (const seconds of [2, 5, 10, 30, 60, 120, 300]) {
+  for (const seconds of [2, 6, 10, 30, 60, 120, 300]) {
     const readyMs = seconds * 1000;
     await withEmulator(
       { creatingMs: (readyMs * 0.4) / SCALE, deployingMs: (readyMs * 0.6) / SCALE },
@@ -118,7 +121,7 @@ async function pollsPerCreate(): Promise<void> {
 }
 
 async function under429s(): Promise<void> {
-  console.log("\nUnder injected 429s (Retry-After: 0.02 s real), function running after 5 s:");
+  console.log("\nUnder injected 429s (Retry-After: 0.02 s real), function running after 6 s:");
   const cases: { label: string; faults: { on: "POST" | "GET"; n: number }[] }[] = [
     { label: "none", faults: [] },
     { label: "2x 429 on POST", faults: [{ on: "POST", n: 2 }] },
@@ -127,7 +130,7 @@ async function under429s(): Promise<void> {
     { label: "3x 429 on status polls", faults: [{ on: "GET", n: 3 }] },
   ];
   for (const c of cases) {
-    await withEmulator({ creatingMs: 2000 / SCALE, deployingMs: 3000 / SCALE }, async (emu) => {
+    await withEmulator({ creatingMs: 2400 / SCALE, deployingMs: 3600 / SCALE }, async (emu) => {
       for (const f of c.faults)
         for (let i = 0; i < f.n; i++)
           emu.inject({
@@ -153,9 +156,18 @@ async function under429s(): Promise<void> {
 
 export const title = "E2E FaaS provider: requests per operation, polls per create, behaviour under 429s";
 
+async function serializedSize(): Promise<void> {
+  const sf = await pulumi.runtime.serializeFunction(() => p, { allowSecrets: true });
+  const requires = [...new Set(sf.text.match(/require\("[^"]+"\)/g) ?? [])].join(", ") || "none";
+  console.log(
+    `\nSerialized provider (__provider in state): ${sf.text.length} characters, containsSecrets ${sf.containsSecrets}, requires ${requires}`,
+  );
+}
+
 export async function run(): Promise<void> {
   for (const k of ["E2E_API_KEY", "E2E_AUTH_TOKEN", "E2E_PROJECT_ID", "E2E_BASE_URL", "SERVICE_API_KEY"])
     delete process.env[k];
+  await serializedSize();
   await requestsPerOperation();
   await pollsPerCreate();
   await under429s();

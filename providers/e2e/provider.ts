@@ -128,11 +128,15 @@ export async function waitUntilRunning(
   let delay = timing.pollInterval;
   let polls = 0;
   let last = "unknown";
+  let lastLive: api.LiveFunction | undefined;
   for (;;) {
     const remaining = deadline - Date.now();
     if (remaining <= 0)
-      throw new Error(
-        `function "${name}" did not become running within ${api.formatDuration(timing.timeoutMs)} (last status: ${last})`,
+      throw Object.assign(
+        new Error(
+          `function "${name}" did not become running within ${api.formatDuration(timing.timeoutMs)} (last status: ${last})`,
+        ),
+        { live: lastLive },
       );
     await sleep(Math.min(delay, remaining));
     polls++;
@@ -141,6 +145,7 @@ export async function waitUntilRunning(
       if (!opts.missingIsPending) throw new Error(`function "${name}" no longer exists`);
       last = "not found";
     } else {
+      lastLive = live;
       last = typeof live.status === "string" ? live.status.toLowerCase() : "unknown";
       const phase = api.classifyStatus(live.status);
       if (phase === "running") return { live, polls };
@@ -244,9 +249,10 @@ export const faasFunctionProvider = {
 
   async diff(_id: string, olds: api.FaasFunctionOutputs, news: api.CheckedInputs) {
     const d = api.diffFunction(olds, news);
-    // A function whose last deployment failed is redeployed on the next `up` even with the same inputs.
-    const failed = api.classifyStatus(olds.status) === "failed";
-    const changed = failed || d.replaces.length + d.apiChanges.length + d.localChanges.length > 0;
+    // A function not known to be running (its deployment failed or was not waited for to the end) is looked
+    // at, and redeployed if it failed, on the next `up`, even with the same inputs.
+    const notRunning = api.classifyStatus(olds.status) !== "running";
+    const changed = notRunning || d.replaces.length + d.apiChanges.length + d.localChanges.length > 0;
     // Names are unique per project: a replacement that keeps the name must delete the old function first.
     return {
       changes: changed,
@@ -326,22 +332,47 @@ export const faasFunctionProvider = {
       location: olds.location || conn.location,
     };
     const d = api.diffFunction(olds, news);
-    const redeploy = api.classifyStatus(olds.status) === "failed";
-    if (d.apiChanges.length === 0 && !redeploy) {
+    const t = api.timeoutsOf(news);
+    const timing = { timeoutMs: t.update, pollInterval: t.pollInterval, pollMaxInterval: t.pollMaxInterval };
+    const keep = (live: api.LiveFunction): api.FaasFunctionOutputs => ({
+      ...news,
+      url: typeof live.url === "string" ? live.url : olds.url,
+      status: typeof live.status === "string" ? live.status.toLowerCase() : olds.status,
+      projectId: scope.projectId,
+      location: scope.location,
+    });
+
+    let phase = api.classifyStatus(olds.status);
+    if (phase !== "running") {
+      // The last deployment failed or was not seen to finish: look at the function before deciding.
+      let live = await getFunction(conn, scope, id).catch((e) => {
+        throw fail(`updating function "${id}"`, e);
+      });
+      if (!live)
+        throw new Error(
+          `updating function "${id}": it no longer exists; run "pulumi refresh" to drop it from state, then "pulumi up" creates it again`,
+        );
+      if (api.classifyStatus(live.status) === "pending")
+        live = await waitUntilRunning(conn, scope, id, timing, { missingIsPending: false }).then(
+          (r) => r.live,
+          (e) => (e as { live?: api.LiveFunction }).live ?? { status: "failed" },
+        );
+      phase = api.classifyStatus(live.status);
+      if (phase === "running" && d.apiChanges.length === 0) return { outs: keep(live) };
+      if (phase === "pending")
+        throw initError(
+          `updating function "${id}": it is still ${String(live.status)}`,
+          id,
+          keep(live) as never,
+        );
+    }
+    if (d.apiChanges.length === 0 && phase === "running") {
       // Only Pulumi-side settings changed (timeouts, existingId, how the code is given): no request.
-      const outs: api.FaasFunctionOutputs = {
-        ...news,
-        url: olds.url,
-        status: olds.status,
-        projectId: scope.projectId,
-        location: scope.location,
-      };
-      return { outs };
+      return { outs: keep({}) };
     }
     await callApi(conn, scope, "PUT", api.PATHS.handlerFile(id), api.updateBody(news)).catch((e) => {
       throw fail(`updating function "${id}" (${d.apiChanges.join(", ") || "redeploy after a failure"})`, e);
     });
-    const t = api.timeoutsOf(news);
     const outs = await settle(conn, scope, news, t.update, `updating function "${id}"`, false, olds);
     return { outs };
   },

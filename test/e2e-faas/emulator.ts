@@ -55,6 +55,8 @@ export interface Fault {
   /** Answer HTTP 200 with this status as the envelope `code` instead. */
   inEnvelope?: boolean;
   message?: string;
+  /** Answer with this body verbatim (e.g. one without the envelope). */
+  rawBody?: string;
   /** Only requests this matches consume the fault (default: any). */
   match?: (method: string, path: string) => boolean;
 }
@@ -274,6 +276,12 @@ export class E2eEmulator {
       const [f] = this.faults.splice(faultAt, 1);
       const message = f.message ?? (f.status === 429 ? "Request was throttled." : "Service unavailable");
       if (f.inEnvelope) return send(200, f.status, {}, message);
+      if (f.rawBody !== undefined) {
+        record.answered = f.status;
+        res.writeHead(f.status, { "content-type": "application/json" });
+        res.end(f.rawBody);
+        return;
+      }
       record.answered = f.status;
       res.writeHead(f.status, {
         "content-type": "application/json",

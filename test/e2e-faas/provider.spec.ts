@@ -145,6 +145,30 @@ describe("e2e provider: direct calls against the emulator", function () {
       }
     });
 
+    it("after a create timeout, the next up waits for the function instead of redeploying it", async () => {
+      const slow = await E2eEmulator.start({ creatingMs: 50, deployingMs: 250 });
+      try {
+        await p.configure(configureRequest(slow.config));
+        const inputs = await checked(sample({ timeouts: { ...FAST, create: "60ms" } }));
+        const err = (await p.create(inputs).catch((e) => e)) as FunctionInitError;
+        assert.match(err.message, /did not become running within 60 ms/);
+        const olds = err.properties as unknown as FaasFunctionOutputs;
+        assert.ok(["creating", "deploying"].includes(olds.status), olds.status);
+        assert.equal(
+          (await p.diff(err.id, olds, inputs)).changes,
+          true,
+          "not known to be running: look again",
+        );
+        const { outs } = await p.update(err.id, olds, inputs);
+        assert.equal(outs.status, "running");
+        assert.equal(outs.url, "https://process-orders-x7k2p9.serverless.e2enetworks.net/");
+        assert.equal(slow.count("PUT"), 0, "nothing to redeploy");
+        assert.equal((await p.diff(err.id, outs, inputs)).changes, false);
+      } finally {
+        await slow.close();
+      }
+    });
+
     it("retries 429 (honouring Retry-After) and 502/503, and counts each attempt", async () => {
       emu.inject(
         { status: 429, retryAfter: "0.02", match: (m) => m === "POST" },
@@ -220,7 +244,75 @@ describe("e2e provider: direct calls against the emulator", function () {
     });
   });
 
+  describe("failures after the function exists", () => {
+    it("records the function when status polls keep failing after the POST", async () => {
+      for (let i = 0; i < 5; i++)
+        emu.inject({
+          status: 503,
+          retryAfter: "0.01",
+          match: (m, path) => m === "GET" && path.startsWith("faas/function/"),
+        });
+      await assert.rejects(created(sample()), (e: FunctionInitError) => {
+        assert.equal(e.id, "process-orders");
+        assert.match(e.message, /^creating function "process-orders": API error 503: Service unavailable$/);
+        return true;
+      });
+    });
+
+    it("refuses an answer without the {code, data, errors, message} envelope", async () => {
+      emu.inject({ status: 200, rawBody: '{"functions": [], "total": 0}', match: (m) => m === "GET" });
+      await assert.rejects(
+        created(sample()),
+        /creating function "process-orders" \(listing runtimes\): E2E GET faas\/runtimes\/: the API answered without its \{code, data, errors, message\} envelope/,
+      );
+    });
+
+    it("treats HTTP 200 with code 400 saying 'does not exist' as gone on read", async () => {
+      const { id, outs } = await created(sample());
+      emu.inject({ status: 400, inEnvelope: true, message: "Function process-orders does not exist." });
+      assert.deepEqual(await p.read(id, outs), {});
+    });
+
+    it("fails an update of a function deleted behind Pulumi's back with the API's 404", async () => {
+      const { id, outs } = await created(sample());
+      emu.functions.delete(id);
+      await assert.rejects(
+        p.update(id, outs, await checked(sample({ config: { memoryMb: 1024, timeoutSeconds: 30 } }))),
+        /updating function "process-orders" \(config.memoryMb\): API error 404: Function process-orders not found/,
+      );
+    });
+
+    it("fails a delete the API refuses, keeping the resource", async () => {
+      const { id, outs } = await created(sample());
+      emu.inject({
+        status: 403,
+        inEnvelope: true,
+        message: "Function is locked.",
+        match: (m) => m === "DELETE",
+      });
+      await assert.rejects(
+        p.delete(id, outs),
+        /^Error: deleting function "process-orders": API error 403: Function is locked\.$/,
+      );
+      assert.ok(emu.functions.has(id));
+    });
+  });
+
   describe("adoption (existingId)", () => {
+    it("waits for a deploying function before redeploying it, and checks its hardware", async () => {
+      emu.seed({ name: "process-orders", runtime: "python3-http-debian", deployStarted: Date.now() });
+      const { outs } = await created(sample({ existingId: "process-orders" }));
+      assert.equal(outs.status, "running");
+      const put = emu.requests.findIndex((r) => r.method === "PUT");
+      assert.ok(put > 1, "polled before the PUT");
+      emu.reset();
+      emu.seed({ name: "process-orders", runtime: "python3-http-debian", node_type: "gpu" });
+      await assert.rejects(
+        created(sample({ existingId: "process-orders" })),
+        /existingId: function "process-orders" runs on gpu, but config.hardware is cpu/,
+      );
+    });
+
     it("adopts a live function by name: no POST, redeployed with the declared settings", async () => {
       emu.seed({ name: "process-orders", runtime: "python3-http-debian", memory: 256 });
       const { id, outs } = await created(sample({ existingId: "process-orders" }));
