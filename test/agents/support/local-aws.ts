@@ -9,20 +9,21 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import * as fs from "fs";
 import * as http from "http";
 import * as http2 from "http2";
+import * as net from "net";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 
 const HOST = "127.0.0.1";
 
-function listen(server: http.Server | http2.Http2Server): Promise<string> {
+function listen(server: http.Server | http2.Http2Server | net.Server): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, HOST, () => resolve(`http://${HOST}:${(server.address() as AddressInfo).port}`));
   });
 }
 
-function close(server: http.Server | http2.Http2Server): Promise<void> {
+function close(server: http.Server | http2.Http2Server | net.Server): Promise<void> {
   return new Promise((resolve) => {
     (server as http.Server).closeAllConnections?.();
     server.close(() => resolve());
@@ -330,9 +331,12 @@ export interface AgentStandIn {
 
 export async function startAgents(onTask?: (task: AgentTask) => void): Promise<AgentStandIn> {
   const standIn = { tasks: [] as AgentTask[], onTask } as AgentStandIn;
-  const server = http2.createServer({ allowHTTP1: true } as http2.ServerOptions, async (req, res) => {
+  const handle = async (
+    req: http.IncomingMessage | http2.Http2ServerRequest,
+    res: http.ServerResponse | http2.Http2ServerResponse,
+  ) => {
     const body = await readBody(req);
-    const m = /^\/runtimes\/([^/]+)\/invocations$/.exec(new URL(req.url, "http://x").pathname);
+    const m = /^\/runtimes\/([^/]+)\/invocations$/.exec(new URL(req.url ?? "/", "http://x").pathname);
     if (!m || req.method !== "POST") {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ message: "not found" }));
@@ -349,6 +353,18 @@ export async function startAgents(onTask?: (task: AgentTask) => void): Promise<A
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ jsonrpc: "2.0", id: rpc.id, result: { status: "accepted" } }));
     setImmediate(() => standIn.onTask?.(task));
+  };
+  // The SDK may speak HTTP/1.1 or cleartext HTTP/2 (prior knowledge): sniff the preface and hand the socket
+  // to the matching server.
+  const h1 = http.createServer((req, res) => void handle(req, res));
+  const h2 = http2.createServer((req, res) => void handle(req, res));
+  const server = net.createServer((socket) => {
+    socket.once("data", (first) => {
+      socket.pause();
+      socket.unshift(first);
+      (first.subarray(0, 3).toString("latin1") === "PRI" ? h2 : h1).emit("connection", socket);
+      socket.resume();
+    });
   });
   standIn.endpoint = await listen(server);
   standIn.stop = () => close(server);
