@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SystemName, checkStackName } from "../lib/naming";
+import { agentsSection } from "./agents";
 import { coreKeys } from "./core";
 import {
   ConfigError,
@@ -28,7 +29,8 @@ export type { ConfigIssue } from "./schema";
 export interface Section<S extends SectionSpec> {
   keys: S;
   /** Checks that involve several keys; return one issue per broken rule. */
-  check?: (values: SectionValues<S>) => ConfigIssue[];
+  // Method syntax (bivariant) so a section with a typed check still fits `Section<SectionSpec>` in SYSTEM_SECTIONS.
+  check?(values: SectionValues<S>): ConfigIssue[];
 }
 
 /** Defines a section with full type inference of its values. */
@@ -40,7 +42,9 @@ export function section<S extends SectionSpec>(
 }
 
 /** Settings per system. A system's issue adds its section here. */
-export const SYSTEM_SECTIONS = {} satisfies Partial<Record<SystemName, Section<SectionSpec>>>;
+export const SYSTEM_SECTIONS = {
+  agents: agentsSection,
+} satisfies Partial<Record<SystemName, Section<SectionSpec>>>;
 
 type SystemSections = typeof SYSTEM_SECTIONS;
 type SystemConfigs = {

@@ -14,6 +14,8 @@ import {
   validateResourceOfType,
 } from "@pulumi/policy";
 
+import { agentsRules } from "./agents";
+
 export type Rule = ResourceValidationPolicy | StackValidationPolicy;
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Props = Record<string, any>;
@@ -265,4 +267,4 @@ export const foundationRules: Rule[] = [
   awsDefaultTags,
 ];
 
-export const allRules: Rule[] = [...foundationRules];
+export const allRules: Rule[] = [...foundationRules, ...agentsRules];

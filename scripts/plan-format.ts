@@ -35,6 +35,9 @@ export const SUMMARY_FIELDS: Record<string, string[]> = {
   "aws:ecs/taskDefinition:TaskDefinition": ["family", "cpu", "memory"],
   "aws:ecr/repository:Repository": ["name"],
   "pulumi:providers:aws": ["region"],
+  "aws:lambda/alias:Alias": ["name", "functionName"],
+  "aws:cloudwatch/eventRule:EventRule": ["name"],
+  "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": ["policyName"],
   "*": ["name", "bucket", "family", "functionName", "routeKey"],
 };
 

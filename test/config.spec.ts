@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ConfigError, allKeySpecs, parseConfig, readSection } from "../config";
 import { ConfigIssue, KeySpec, PROJECT } from "../config/schema";
+import { SYSTEMS } from "../lib/naming";
 import { listStacks, readProjectFile, readStackConfig } from "./harness/stackfile";
 
 const base = { "aws:region": "us-east-1" };
@@ -25,14 +26,14 @@ describe("config loader", () => {
   it("parses every committed stack file", () => {
     for (const stack of listStacks()) {
       const { config, secretKeys } = readStackConfig(stack);
-      const cfg = parseConfig(config, { stack, secretKeys: new Set(secretKeys), implemented: [] });
+      const cfg = parseConfig(config, { stack, secretKeys: new Set(secretKeys), implemented: SYSTEMS });
       assert.equal(cfg.stack, stack);
       assert.match(cfg.region, /^[a-z]{2}-[a-z]+-\d$/);
     }
   });
 
   it("gives the stacks different settings (the stack replaced the Terraform workspace)", () => {
-    const read = (s: string) => parseConfig(readStackConfig(s).config, { stack: s, implemented: [] });
+    const read = (s: string) => parseConfig(readStackConfig(s).config, { stack: s, implemented: SYSTEMS });
     const [dev, stage, prod] = ["dev", "stage", "prod"].map(read);
     assert.equal(prod.protect, true);
     assert.equal(dev.protect, false);
