@@ -358,7 +358,10 @@ export async function startAgents(onTask?: (task: AgentTask) => void): Promise<A
   // to the matching server.
   const h1 = http.createServer((req, res) => void handle(req, res));
   const h2 = http2.createServer((req, res) => void handle(req, res));
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
     socket.once("data", (first) => {
       socket.pause();
       socket.unshift(first);
@@ -367,7 +370,10 @@ export async function startAgents(onTask?: (task: AgentTask) => void): Promise<A
     });
   });
   standIn.endpoint = await listen(server);
-  standIn.stop = () => close(server);
+  standIn.stop = async () => {
+    for (const socket of sockets) socket.destroy();
+    await close(server);
+  };
   return standIn;
 }
 
