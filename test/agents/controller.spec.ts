@@ -28,6 +28,7 @@ describe("agents: the durable controller (LocalDurableTestRunner)", function () 
   beforeEach(() => {
     rig.behaviour = {};
     delete process.env.RESEARCH_TIMEOUT_SECONDS;
+    delete process.env.APPROVAL_TIMEOUT_SECONDS;
   });
 
   /** Starts a workflow through the API; resolves with the runner and the execution's promise. */
@@ -197,6 +198,31 @@ describe("agents: the durable controller (LocalDurableTestRunner)", function () 
     );
     assert.equal(late.statusCode, 409);
     assert.deepEqual(eventsOf("wf-timeout"), ["WorkflowStarted", "WorkflowFailed"]);
+  });
+
+  it("fails the workflow when nobody approves in time, and a late approval gets 409", async () => {
+    process.env.APPROVAL_TIMEOUT_SECONDS = "1";
+    const { execution } = await start("wf-noapproval");
+    const done = await execution;
+    const result = done.getResult() as {
+      status: string;
+      error: { error_type: string; error_message: string };
+    };
+    assert.equal(result.status, "FAILED");
+    assert.equal(result.error.error_message, "approval phase timed out after 1 s");
+    assert.equal((await table.get("wf-noapproval"))?.current_step, "error");
+    const late = await rig.api(
+      apiEvent("POST /workflows/{workflow_id}/approval", {
+        path: { workflow_id: "wf-noapproval" },
+        body: { approved: true },
+      }),
+    );
+    assert.equal(late.statusCode, 409);
+    assert.deepEqual(
+      tasksOf("wf-noapproval").map((t) => t.payload.task),
+      ["research", "analyze"],
+    );
+    assert.deepEqual(eventsOf("wf-noapproval"), ["WorkflowStarted", "ApprovalRequested", "WorkflowFailed"]);
   });
 
   it("carries a result over 200 KB as an S3 reference: never inline in a checkpoint, copied to the final report", async () => {

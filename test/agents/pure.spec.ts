@@ -19,7 +19,14 @@ import {
   checkInput,
   phaseInput,
   readApproval,
+  phaseFailure,
 } from "../../functions/agents/controller/phases";
+import {
+  CallbackError,
+  CallbackSubmitterError,
+  CallbackTimeoutError,
+  StepError,
+} from "@aws/durable-execution-sdk-js";
 import { decodeCursor, encodeCursor } from "../../functions/agents/api/validate";
 
 describe("agents: pure modules", () => {
@@ -152,5 +159,20 @@ describe("agents: pure modules", () => {
     const key = { workflow_id: "w", status: "RUNNING", created_at: "2026" };
     assert.deepEqual(decodeCursor(encodeCursor(key)!), key);
     assert.equal(decodeCursor(encodeCursor({ workflow_id: "w" })!), undefined);
+  });
+
+  it("phase failures: a timeout, an agent FAILURE, a dispatch failure and a failed step give distinct reasons", () => {
+    const timeout = phaseFailure("research", 14400, new CallbackTimeoutError());
+    assert.equal(timeout.errorType, "PhaseTimeout");
+    assert.equal(timeout.message, "research phase timed out after 14400 s");
+    const agent = phaseFailure("analysis", 7200, new CallbackError("no sources"));
+    assert.equal(agent.errorType, "AgentFailure");
+    assert.equal(agent.message, "analysis phase failed: no sources");
+    assert.equal(
+      phaseFailure("writing", 1, new CallbackSubmitterError("refused")).errorType,
+      "DispatchFailed",
+    );
+    assert.equal(phaseFailure("workflow", 0, new StepError("finalize broke")).errorType, "StepFailed");
+    assert.equal(phaseFailure("workflow", 0, new Error("x")).errorType, "InternalError");
   });
 });

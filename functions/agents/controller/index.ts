@@ -146,7 +146,7 @@ export function createHandler(dispatcher: AgentDispatcher) {
     } catch (e) {
       // Only phase failures end the workflow here; anything else is the SDK's own control flow or a bug.
       if (!(e instanceof PhaseFailed) && !(e instanceof DurableOperationError)) throw e;
-      const failure = e instanceof PhaseFailed ? e : phaseFailure("research", 0, e);
+      const failure = e instanceof PhaseFailed ? e : phaseFailure("workflow", 0, e);
       const error = {
         error_type: failure.errorType,
         error_message: failure.message,

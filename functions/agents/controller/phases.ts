@@ -107,7 +107,8 @@ export function approvalSummary(analysis: unknown): Record<string, unknown> {
 
 export class PhaseFailed extends Error {
   constructor(
-    readonly phase: AgentPhase | "approval",
+    /** The phase, or the workflow step (`start`, `finalize`, ...) that failed. */
+    readonly phase: string,
     readonly errorType: string,
     message: string,
   ) {
@@ -117,17 +118,18 @@ export class PhaseFailed extends Error {
 }
 
 /** Pure: the workflow's `error` for an error that ended a phase (timeout, agent failure, dispatch failure). */
-export function phaseFailure(
-  phase: AgentPhase | "approval",
-  timeoutSeconds: number,
-  e: unknown,
-): PhaseFailed {
+export function phaseFailure(phase: string, timeoutSeconds: number, e: unknown): PhaseFailed {
   if (e instanceof CallbackTimeoutError)
     return new PhaseFailed(phase, "PhaseTimeout", `${phase} phase timed out after ${timeoutSeconds} s`);
   if (e instanceof DurableOperationError) {
     const cause = (e as { cause?: { message?: string } }).cause;
     const detail = (cause?.message ?? e.message ?? "failed").slice(0, 1000);
-    const type = e.errorType === "CallbackSubmitterError" ? "DispatchFailed" : "AgentFailure";
+    const type =
+      e.errorType === "CallbackSubmitterError"
+        ? "DispatchFailed"
+        : e.errorType === "StepError"
+          ? "StepFailed"
+          : "AgentFailure";
     return new PhaseFailed(phase, type, `${phase} phase failed: ${detail}`);
   }
   return new PhaseFailed(
