@@ -420,6 +420,8 @@ export class AgentOrchestration extends pulumi.ComponentResource {
         apiId: httpApi.id,
         name: "$default",
         autoDeploy: true,
+        // The callback route is open to the internet (tokens authenticate agents): cap what anyone can send.
+        defaultRouteSettings: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
         accessLogSettings: {
           destinationArn: accessLogs.arn,
           format: JSON.stringify({

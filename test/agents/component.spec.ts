@@ -272,6 +272,10 @@ describe("agents: the AgentOrchestration component (mocks)", function () {
     assert.equal(api.inputs.corsConfiguration.maxAge, 300);
     const stage = byName(dev, "agents-stage");
     assert.equal(stage.inputs.name, "$default");
+    assert.deepEqual(stage.inputs.defaultRouteSettings, {
+      throttlingBurstLimit: 100,
+      throttlingRateLimit: 50,
+    });
     assert.equal(
       stage.inputs.accessLogSettings.destinationArn,
       `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:log-group:/aws/apigateway/agent-orchestration-dev-api`,

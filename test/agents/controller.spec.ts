@@ -124,7 +124,11 @@ describe("agents: the durable controller (LocalDurableTestRunner)", function () 
         await s3.send(new GetObjectCommand({ Bucket: rig.bucket, Key: "reports/wf-happy/final_report.json" }))
       ).Body!.transformToString(),
     );
-    assert.equal(report.report.title, "Report: Impact of quantum computing on cryptography");
+    assert.deepEqual(report, {
+      title: "Report: Impact of quantum computing on cryptography",
+      sections: ["Summary", "Findings"],
+      feedback_applied: "Add a timeline",
+    });
     s3.destroy();
   });
 

@@ -116,7 +116,8 @@ export function createHandler(dispatcher: AgentDispatcher) {
             }),
           );
         } else {
-          await storeJson(settings.bucket, key, { workflow_id: id, topic: wf.topic, report });
+          // The writer's report as it delivered it, whether it came inline or by reference.
+          await storeJson(settings.bucket, key, report);
         }
         const completedAt = new Date().toISOString();
         await table.transition(
