@@ -9,6 +9,7 @@ import { PlatformConfig, loadConfig } from "./config";
 import { loadSourceApiKeys } from "./config/tama";
 import { TammaPipeline } from "./components/tamma";
 import { ModelSharePlayground } from "./components/model-share";
+import { AgentOrchestration } from "./components/agents";
 import { awsProvider } from "./lib/aws";
 import { SystemName } from "./lib/naming";
 
@@ -108,6 +109,50 @@ const builders: Partial<Record<SystemName, SystemBuilder>> = {
       apiBaseUrl: playground.apiBaseUrl,
       dynamodbTableName: playground.dynamodbTableName,
       lambdaName: playground.lambdaName,
+    };
+  },
+  agents: (cfg) => {
+    const c = cfg.agents!;
+    const provider = awsProvider("agents", { project: cfg.project, stack: cfg.stack, region: cfg.region });
+    const agents = new AgentOrchestration(
+      "agents",
+      {
+        stack: cfg.stack,
+        agentRuntimeArns: {
+          researcher: c.agentsResearcherRuntimeArn,
+          analyst: c.agentsAnalystRuntimeArn,
+          writer: c.agentsWriterRuntimeArn,
+        },
+        approvalTimeoutHours: c.agentsApprovalTimeoutHours,
+        workflowRetentionDays: c.agentsWorkflowRetentionDays,
+        durableRetentionDays: c.agentsDurableRetentionDays,
+        artifactRetentionDays: c.agentsArtifactRetentionDays,
+        artifactVersioning: c.agentsArtifactVersioning,
+        forceDestroy: c.agentsForceDestroy,
+        controllerMemory: c.agentsControllerMemory,
+        controllerTimeout: c.agentsControllerTimeout,
+        tracing: c.agentsTracing,
+        corsOrigins: c.agentsCorsOrigins,
+        auth:
+          c.agentsApiAuth === "jwt"
+            ? { type: "jwt", issuer: c.agentsJwtIssuer!, audience: c.agentsJwtAudience! }
+            : { type: "iam" },
+        logLevel: cfg.logLevel,
+        logRetentionDays: cfg.logRetentionDays,
+        protect: cfg.protect,
+      },
+      { providers: [provider] },
+    );
+    return {
+      agentsApiEndpoint: agents.apiEndpoint,
+      agentsApiId: agents.apiId,
+      agentsWorkflowTableName: agents.tableName,
+      agentsArtifactBucketName: agents.bucketName,
+      agentsControllerFunctionName: agents.controllerFunctionName,
+      agentsControllerAliasArn: agents.controllerAliasArn,
+      agentsApiFunctionName: agents.apiFunctionName,
+      agentsCallbackFunctionName: agents.callbackFunctionName,
+      agentsEventsLogGroupName: agents.eventsLogGroupName,
     };
   },
 };

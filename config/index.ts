@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SystemName, checkStackName } from "../lib/naming";
+import { agentsSection } from "./agents";
 import { coreKeys } from "./core";
 import { tamaSection } from "./tama";
 import { e2eSection } from "./e2e";
@@ -50,6 +51,7 @@ export const SYSTEM_SECTIONS = {
   e2e: e2eSection,
   tamma: tammaSection,
   playground: playgroundSection,
+  agents: agentsSection,
 } satisfies Partial<Record<SystemName, Section<SectionSpec>>>;
 
 type SystemSections = typeof SYSTEM_SECTIONS;

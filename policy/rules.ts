@@ -17,6 +17,8 @@ import { playgroundRules } from "./playground";
 
 import { tammaRules } from "./tamma";
 
+import { agentsRules } from "./agents";
+
 export type Rule = ResourceValidationPolicy | StackValidationPolicy;
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Props = Record<string, any>;
@@ -268,4 +270,4 @@ export const foundationRules: Rule[] = [
   awsDefaultTags,
 ];
 
-export const allRules: Rule[] = [...foundationRules, ...tammaRules, ...playgroundRules];
+export const allRules: Rule[] = [...foundationRules, ...tammaRules, ...playgroundRules, ...agentsRules];

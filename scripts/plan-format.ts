@@ -53,6 +53,9 @@ export const SUMMARY_FIELDS: Record<string, string[]> = {
   "aws:autoscaling/group:Group": ["name", "minSize", "maxSize", "desiredCapacity"],
   "aws:ec2/launchTemplate:LaunchTemplate": ["name", "instanceType"],
   "docker-build:index:Image": ["platforms", "push"],
+  "aws:lambda/alias:Alias": ["name", "functionName"],
+  "aws:cloudwatch/eventRule:EventRule": ["name"],
+  "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": ["policyName"],
   "*": ["name", "bucket", "family", "functionName", "routeKey"],
 };
 
