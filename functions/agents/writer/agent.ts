@@ -62,7 +62,7 @@ export const writer = defineAgent({
   promptFiles: ["system.md", "task.md"],
   async run({ payload, prompts, model, artifacts, logger, settings }) {
     const analysis = (await artifacts.resolve("analysis", payload.analysis)) as Record<string, unknown>;
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the analyst's bookkeeping is not report material
+    // The analyst's bookkeeping (metadata) is not report material.
     const { metadata: _metadata, ...material } = analysis ?? {};
     const analysisJson = JSON.stringify(material, null, 1);
     if (analysisJson.length > settings.MODEL_MAX_INPUT_CHARS) {
