@@ -308,6 +308,22 @@ describe("agentcore agents (loopback Bedrock, S3 and callback stand-ins)", funct
       );
     });
 
+    it("refuses a body over MAX_BODY_BYTES with 413, declared or streamed", async () => {
+      const a = await agent("researcher", { MAX_BODY_BYTES: "2048" });
+      const rx = await receiver();
+      const big = JSON.stringify(researchPayload(rx, { topic: "x".repeat(1900), pad: "y".repeat(500) }));
+      const declared = await post(a.url, big);
+      assert.equal(declared.status, 413);
+      assert.match(String(declared.json.error), /\(body\): must be at most 2048 bytes/);
+      const streamed = await fetch(`${a.url}/invocations`, {
+        method: "POST",
+        body: new Blob([big]).stream(),
+        duplex: "half",
+      } as RequestInit);
+      assert.equal(streamed.status, 413);
+      assert.equal(a.running(), 0);
+    });
+
     it("answers 405 and 404 on other methods and paths", async () => {
       const a = await agent("writer");
       assert.equal((await fetch(`${a.url}/invocations`)).status, 405);

@@ -65,20 +65,24 @@ class HttpError extends Error {
   }
 }
 
+/** Reads the body up to `limit` bytes; a larger one is drained and refused with 413 (nothing buffered). */
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => new HttpError(413, `(body): must be at most ${limit} bytes`);
+    if (Number(req.headers["content-length"] ?? 0) > limit) {
+      req.resume();
+      reject(tooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
-        reject(new HttpError(413, `request body is over ${limit} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
+      if (size <= limit) chunks.push(c);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () =>
+      size > limit ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString("utf8")),
+    );
     req.on("error", reject);
   });
 }
