@@ -241,7 +241,7 @@ describe("agentcore agents (loopback Bedrock, S3 and callback stand-ins)", funct
         /callback_token: is required/,
       ],
       [
-        "unknown depth",
+        "depth outside its choices",
         (rx) => ({ ...researchPayload(rx), parameters: { depth: "extreme" } }),
         /parameters\.depth: must be "basic", "comprehensive" or "deep"/,
       ],
