@@ -152,15 +152,18 @@ async function memoryAtRest(bedrockUrl: string, s3Url: string): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
       const idle = rssKiB(child.pid!);
       const rx = await startCallbackReceiver();
-      for (let i = 0; i < 20; i++) {
+      const after: string[] = [];
+      for (let i = 0; i < 200; i++) {
         await dispatch(url, payload(agent, rx, i));
         await rx.waitFor(i + 1, 20_000);
+        if (i + 1 === 20 || i + 1 === 200) {
+          await new Promise((r) => setTimeout(r, 500));
+          after.push(`after ${i + 1} tasks ${(rssKiB(child.pid!) / 1024).toFixed(1)} MiB`);
+        }
       }
-      await new Promise((r) => setTimeout(r, 500));
-      const after = rssKiB(child.pid!);
       await rx.close();
       console.log(
-        `  ${agent.padEnd(10)} idle after start ${(idle / 1024).toFixed(1)} MiB; idle after 20 tasks ${(after / 1024).toFixed(1)} MiB`,
+        `  ${agent.padEnd(10)} idle after start ${(idle / 1024).toFixed(1)} MiB; idle ${after.join("; idle ")}`,
       );
     } finally {
       child.kill("SIGTERM");

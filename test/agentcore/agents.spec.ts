@@ -431,6 +431,25 @@ describe("agentcore agents (loopback Bedrock, S3 and callback stand-ins)", funct
       }
     });
 
+    it("abandons a Converse attempt that hangs past MODEL_TIMEOUT_MS, retries, then sends FAILURE", async () => {
+      const a = await agent("researcher", { MODEL_TIMEOUT_MS: "1000", BEDROCK_MAX_ATTEMPTS: "2" });
+      const rx = await receiver();
+      let release!: () => void;
+      bedrock.hold = new Promise((r) => (release = r));
+      try {
+        await post(a.url, researchPayload(rx));
+        const [cb] = await rx.waitFor(1, 8000);
+        assert.equal(cb.body.status, "FAILURE");
+        assert.match(
+          String(cb.body.error),
+          /^ModelUnavailable: Bedrock Converse still unavailable after 2 attempts \((AbortError|TimeoutError)\)$/,
+        );
+        assert.equal(bedrock.requests.length, 0, "no attempt was answered");
+      } finally {
+        release();
+      }
+    });
+
     it("sends FAILURE (ModelError) on a model error without retrying or quoting the message", async () => {
       const a = await agent("writer");
       const rx = await receiver();
