@@ -12,6 +12,7 @@
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
+import type { Statement } from "../../lib/aws";
 import { fitName, Names } from "../../lib/naming";
 import { stageAgentContext, type AgentBuildContext } from "./build-context";
 import {
@@ -72,7 +73,8 @@ export interface AgentRuntimesArgs {
   buildOnPreview?: pulumi.Input<boolean>;
   /**
    * More environment for every agent (the runtime's settings: BEDROCK_MAX_ATTEMPTS, CALLBACK_MAX_ATTEMPTS,
-   * MAX_CONCURRENT_TASKS...; see functions/agents/runtime/settings.ts). @default {}
+   * MAX_CONCURRENT_TASKS...; see functions/agents/runtime/settings.ts). It cannot replace the variables the
+   * component sets from the other arguments (ARTIFACT_BUCKET, MODEL_ID, MODEL_*, LOG_LEVEL...). @default {}
    */
   environment?: Record<string, pulumi.Input<string>>;
 }
@@ -132,6 +134,21 @@ export class AgentRuntimes extends pulumi.ComponentResource {
     });
   }
 
+  /**
+   * The statement for the orchestration controller's role: invoke these three runtimes (and their
+   * endpoints), nothing else. Append it to the controller's `statements`.
+   */
+  invokeStatement(): Statement {
+    return {
+      Sid: "InvokeAgentRuntimes",
+      Effect: "Allow",
+      Action: ["bedrock-agentcore:InvokeAgentRuntime"],
+      Resource: this.runtimeArns.apply((arns) =>
+        AGENT_NAMES.flatMap((a) => [arns[a], `${arns[a]}/runtime-endpoint/*`]),
+      ) as unknown as pulumi.Input<string>[],
+    };
+  }
+
   private createAgent(
     name: string,
     agent: AgentName,
@@ -148,6 +165,8 @@ export class AgentRuntimes extends pulumi.ComponentResource {
       `${name}-${agent}-repo`,
       {
         name: names.name("ecrRepository", agent, "agent"),
+        // Tags are content hashes, and the runtime pins the digest, so a moved tag never changes what runs;
+        // MUTABLE lets a rebuild of the same context on a newer base image push under the same tag.
         imageTagMutability: "MUTABLE",
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfigurations: [{ encryptionType: "AES256" }],

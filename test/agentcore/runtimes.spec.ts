@@ -179,6 +179,23 @@ describe("agentcore runtimes (AgentRuntimes under mocks)", function () {
     }
   });
 
+  it("offers the controller a statement that invokes exactly these three runtimes", async () => {
+    const c = await build();
+    const st = c.invokeStatement();
+    assert.deepEqual(st.Action, ["bedrock-agentcore:InvokeAgentRuntime"]);
+    const resources = (await promiseOf(st.Resource)) as string[];
+    const arns = await promiseOf(c.runtimeArns);
+    assert.deepEqual(
+      resources,
+      AGENT_NAMES.flatMap((a) => [arns[a], `${arns[a]}/runtime-endpoint/*`]),
+    );
+    assert.ok(
+      resources.every((r) =>
+        r.startsWith(`arn:aws:bedrock-agentcore:us-east-1:${MOCK_ACCOUNT}:runtime/agent_orchestration_dev_`),
+      ),
+    );
+  });
+
   it("gives each runtime a role only AgentCore of this account may assume", async () => {
     await build();
     const role = recorder.byName("agents-analyst-role");
