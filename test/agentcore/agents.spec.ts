@@ -236,6 +236,11 @@ describe("agentcore agents (loopback Bedrock, S3 and callback stand-ins)", funct
         /callback_url: must be an absolute http\(s\) URL/,
       ],
       [
+        "plain-http callback_url to another host",
+        (rx) => ({ ...researchPayload(rx), callback_url: "http://api.example.com/callbacks/wf-123" }),
+        /callback_url: must use https \(http only for localhost\)/,
+      ],
+      [
         "missing callback_token",
         (rx) => ({ ...researchPayload(rx), callback_token: undefined }),
         /callback_token: is required/,

@@ -15,6 +15,10 @@ import { issuesToProblems } from "./model";
 export const AGENTS = ["researcher", "analyst", "writer"] as const;
 export type AgentName = (typeof AGENTS)[number];
 
+function isHttpsOrLoopback(url: URL): boolean {
+  return url.protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+}
+
 /** A string field whose error says "is required (...)" when absent and "must be a string" otherwise. */
 export function requiredString(what: string) {
   return z.string({
@@ -29,14 +33,15 @@ export const commonPayloadSchema = z.object({
   ),
   callback_url: requiredString("the URL the result is POSTed to")
     .max(2048, "must be at most 2048 characters")
-    .refine((u) => {
-      try {
-        const p = new URL(u).protocol;
-        return p === "https:" || p === "http:";
-      } catch {
-        return false;
-      }
-    }, "must be an absolute http(s) URL"),
+    .refine(
+      (u) => URL.canParse(u) && ["https:", "http:"].includes(new URL(u).protocol),
+      "must be an absolute http(s) URL",
+    )
+    // The body carries the callback token: plain http only to this machine (local runs and tests).
+    .refine(
+      (u) => !URL.canParse(u) || isHttpsOrLoopback(new URL(u)),
+      "must use https (http only for localhost)",
+    ),
   callback_token: requiredString("the token echoed in the callback")
     .min(1, "must not be empty")
     .max(4096, "must be at most 4096 characters"),
