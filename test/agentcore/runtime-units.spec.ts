@@ -11,7 +11,8 @@ import { renderTemplate } from "../../functions/agents/runtime/prompts";
 import { loadSettings, SettingsError } from "../../functions/agents/runtime/settings";
 import { headings, wordCount } from "../../functions/agents/writer/agent";
 import { researchOutputSchema } from "../../functions/agents/researcher/agent";
-import { researchAnswer } from "./standins";
+import { analysisSchema } from "../../functions/agents/analyst/agent";
+import { analysisAnswer, researchAnswer } from "./standins";
 
 describe("agent runtime units", () => {
   describe("settings", () => {
@@ -94,6 +95,21 @@ describe("agent runtime units", () => {
       const invalid = checkJson("{ SECRET-ANSWER }", schema);
       assert.deepEqual(!invalid.ok && invalid.problems, ["(root): the answer is not valid JSON"]);
     });
+    it("accepts null for an unknown source url or year, and an analysis without trends, risks or opportunities", () => {
+      const answer = researchAnswer("t") as { sources: Array<Record<string, unknown>> };
+      answer.sources[0].url = null;
+      answer.sources[0].year = null;
+      assert.equal(checkJson(JSON.stringify(answer), researchOutputSchema).ok, true);
+      const { trends: _t, risks: _r, opportunities: _o, ...minimal } = analysisAnswer();
+      const r = checkJson(JSON.stringify(minimal), analysisSchema);
+      assert.ok(r.ok);
+      assert.deepEqual([r.value.trends, r.value.risks, r.value.opportunities], [[], [], []]);
+      const noRecs = checkJson(JSON.stringify({ ...minimal, recommendations: [] }), analysisSchema);
+      assert.deepEqual(!noRecs.ok && noRecs.problems, [
+        "recommendations: must hold at least one recommendation",
+      ]);
+    });
+
     it("requires every finding's source ids to be listed sources", () => {
       const answer = researchAnswer("t") as { findings: Array<{ source_ids: string[] }> };
       answer.findings[1].source_ids = ["S9"];

@@ -34,7 +34,8 @@ export const analysisSchema = z.object({
         }),
       }),
     )
-    .max(20, "must hold at most 20 trends"),
+    .max(20, "must hold at most 20 trends")
+    .default([]),
   risks: z
     .array(
       z.object({
@@ -44,10 +45,12 @@ export const analysisSchema = z.object({
         mitigation: z.string().min(1, "must not be empty"),
       }),
     )
-    .max(20, "must hold at most 20 risks"),
+    .max(20, "must hold at most 20 risks")
+    .default([]),
   opportunities: z
     .array(z.object({ opportunity: z.string().min(1, "must not be empty"), impact: level }))
-    .max(20, "must hold at most 20 opportunities"),
+    .max(20, "must hold at most 20 opportunities")
+    .default([]),
   recommendations: z
     .array(
       z.object({

@@ -31,9 +31,10 @@ export const researchOutputSchema = z
         z.object({
           id: z.string().min(1, "must not be empty"),
           title: z.string().min(1, "must not be empty"),
-          url: z.url({ message: "must be an absolute URL" }).optional(),
-          kind: z.string().optional(),
-          year: z.number().int().optional(),
+          // Models often write null for "unknown"; it is kept as null.
+          url: z.url({ message: "must be an absolute URL" }).nullish(),
+          kind: z.string().nullish(),
+          year: z.number().int("must be a whole year").nullish(),
         }),
       )
       .min(1, "must hold at least one source")
