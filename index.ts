@@ -118,11 +118,15 @@ const builders: Partial<Record<SystemName, SystemBuilder>> = {
       "agents",
       {
         stack: cfg.stack,
-        agentRuntimeArns: {
-          researcher: c.agentsResearcherRuntimeArn,
-          analyst: c.agentsAnalystRuntimeArn,
-          writer: c.agentsWriterRuntimeArn,
-        },
+        agents: c.agentsResearcherRuntimeArn
+          ? {
+              arns: {
+                researcher: c.agentsResearcherRuntimeArn,
+                analyst: c.agentsAnalystRuntimeArn!,
+                writer: c.agentsWriterRuntimeArn!,
+              },
+            }
+          : { build: { modelId: c.agentsModelId } },
         approvalTimeoutHours: c.agentsApprovalTimeoutHours,
         workflowRetentionDays: c.agentsWorkflowRetentionDays,
         durableRetentionDays: c.agentsDurableRetentionDays,

@@ -79,18 +79,36 @@ export const agentsSection = section(
     } satisfies KeySpec<boolean>,
     agentsResearcherRuntimeArn: {
       type: "string",
-      description: "ARN of the researcher agent's AgentCore runtime.",
+      description:
+        "ARN of the researcher agent's AgentCore runtime, when the runtimes are managed outside this stack.",
+      optional: true,
       schema: runtimeArn,
     } satisfies KeySpec<string>,
     agentsAnalystRuntimeArn: {
       type: "string",
-      description: "ARN of the analyst agent's AgentCore runtime.",
+      description:
+        "ARN of the analyst agent's AgentCore runtime, when the runtimes are managed outside this stack.",
+      optional: true,
       schema: runtimeArn,
     } satisfies KeySpec<string>,
     agentsWriterRuntimeArn: {
       type: "string",
-      description: "ARN of the writer agent's AgentCore runtime.",
+      description:
+        "ARN of the writer agent's AgentCore runtime, when the runtimes are managed outside this stack.",
+      optional: true,
       schema: runtimeArn,
+    } satisfies KeySpec<string>,
+    agentsModelId: {
+      type: "string",
+      description:
+        "Bedrock model the researcher, analyst and writer agents call with Converse (their roles may invoke only it).",
+      default: "anthropic.claude-3-5-sonnet-20241022-v2:0",
+      schema: z
+        .string()
+        .regex(
+          /^(arn:aws[a-z-]*:bedrock:[a-z0-9-]*:\d{0,12}:[a-z-]+\/)?[a-z0-9.-]+(:\d+)?$/i,
+          'a Bedrock model id, inference profile id or ARN, e.g. "anthropic.claude-3-5-sonnet-20241022-v2:0"',
+        ),
     } satisfies KeySpec<string>,
     agentsCorsOrigins: {
       type: "array",
@@ -120,6 +138,14 @@ export const agentsSection = section(
   },
   (v): ConfigIssue[] => {
     const issues: ConfigIssue[] = [];
+    const arns = [v.agentsResearcherRuntimeArn, v.agentsAnalystRuntimeArn, v.agentsWriterRuntimeArn];
+    if (arns.some(Boolean) && !arns.every(Boolean)) {
+      issues.push({
+        key: `${PROJECT}:agentsResearcherRuntimeArn`,
+        problem: "only some of the three runtime ARNs are set",
+        rule: "set all three (runtimes managed elsewhere) or none (this stack builds the agents)",
+      });
+    }
     if (v.agentsApiAuth === "jwt") {
       if (!v.agentsJwtIssuer)
         issues.push({

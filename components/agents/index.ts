@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NodeFunction, nodeFunction } from "../../lib/aws";
 import { Names } from "../../lib/naming";
 import { apiStatements, callbackStatements, controllerStatements, executionTimeoutSeconds } from "./iam";
+import { AgentRuntimes, AgentRuntimesArgs } from "./runtimes";
 
 export { executionTimeoutSeconds } from "./iam";
 
@@ -39,14 +40,24 @@ export interface AgentOrchestrationArgs {
   /** Stack name: part of every physical name (`agent-orchestration-<stack>-...`). */
   stack: string;
   /**
-   * ARNs of the three AgentCore runtimes (from config until part 2 builds the agents).
-   * @example { researcher: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/researcher-AbCdE12345", ... }
+   * The agents: built from `functions/agents/<agent>` and deployed as AgentCore runtimes by this component
+   * (`AgentRuntimes`, the default), or, for runtimes managed elsewhere, their three ARNs. Exactly one of the two.
+   * @example { build: { modelId: "anthropic.claude-3-5-sonnet-20241022-v2:0" } }
+   * @example { arns: { researcher: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/researcher-AbCdE12345", ... } }
    */
-  agentRuntimeArns: {
-    researcher: pulumi.Input<string>;
-    analyst: pulumi.Input<string>;
-    writer: pulumi.Input<string>;
-  };
+  agents:
+    | {
+        build: Pick<AgentRuntimesArgs, "modelId" | "inference" | "buildOnPreview" | "environment">;
+        arns?: never;
+      }
+    | {
+        arns: {
+          researcher: pulumi.Input<string>;
+          analyst: pulumi.Input<string>;
+          writer: pulumi.Input<string>;
+        };
+        build?: never;
+      };
   /** Hours the approval waits (1-168); also sizes the durable execution timeout. @default 24 */
   approvalTimeoutHours?: number;
   /** Days a workflow item lives after its last change (DynamoDB TTL). @default 14 */
@@ -79,8 +90,7 @@ export interface AgentOrchestrationArgs {
   protect?: boolean;
 }
 
-type Resolved = Required<Omit<AgentOrchestrationArgs, "agentRuntimeArns">> &
-  Pick<AgentOrchestrationArgs, "agentRuntimeArns">;
+type Resolved = Required<Omit<AgentOrchestrationArgs, "agents">> & Pick<AgentOrchestrationArgs, "agents">;
 
 /** Applies the documented defaults in one place. */
 export function normalizeArgs(args: AgentOrchestrationArgs): Resolved {
@@ -96,7 +106,7 @@ export function normalizeArgs(args: AgentOrchestrationArgs): Resolved {
     );
   return {
     stack: args.stack,
-    agentRuntimeArns: args.agentRuntimeArns,
+    agents: args.agents,
     approvalTimeoutHours: hours,
     workflowRetentionDays: args.workflowRetentionDays ?? 14,
     durableRetentionDays: args.durableRetentionDays ?? 14,
@@ -142,6 +152,8 @@ export class AgentOrchestration extends pulumi.ComponentResource {
     routes: aws.apigatewayv2.Route[];
     eventRule: aws.cloudwatch.EventRule;
     eventsLogPolicy: aws.cloudwatch.LogResourcePolicy;
+    /** The agents' runtimes, when this component builds them. */
+    runtimes?: AgentRuntimes;
   };
 
   constructor(name: string, args: AgentOrchestrationArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -175,6 +187,37 @@ export class AgentOrchestration extends pulumi.ComponentResource {
     );
     const apiEndpoint = httpApi.apiEndpoint.apply((u) => u.replace(/\/+$/, ""));
 
+    // ---- agents: AgentCore runtimes built here (part 2), or ARNs of runtimes managed elsewhere ----
+    let runtimes: AgentRuntimes | undefined;
+    let runtimeArns: {
+      researcher: pulumi.Input<string>;
+      analyst: pulumi.Input<string>;
+      writer: pulumi.Input<string>;
+    };
+    if (a.agents.build) {
+      runtimes = new AgentRuntimes(
+        `${name}-runtimes`,
+        {
+          ...a.agents.build,
+          stack: a.stack,
+          artifactsBucketName: bucket.bucket,
+          artifactsBucketArn: bucket.arn,
+          callbackUrlPrefixes: [pulumi.interpolate`${apiEndpoint}/callbacks/`],
+          logRetentionDays: a.logRetentionDays,
+          logLevel: a.logLevel,
+        },
+        parent,
+      );
+      const all = runtimes.runtimeArns;
+      runtimeArns = {
+        researcher: all.apply((r) => r.researcher),
+        analyst: all.apply((r) => r.analyst),
+        writer: all.apply((r) => r.writer),
+      };
+    } else {
+      runtimeArns = a.agents.arns!;
+    }
+
     // ---- functions ----
     const controllerName = names.name("lambda", "controller");
     const controllerArn = pulumi.interpolate`arn:aws:lambda:${region.region}:${account}:function:${controllerName}`;
@@ -185,11 +228,7 @@ export class AgentOrchestration extends pulumi.ComponentResource {
       bucketArn: bucket.arn,
       controllerArn,
       controllerAliasArn,
-      agentRuntimeArns: [
-        a.agentRuntimeArns.researcher,
-        a.agentRuntimeArns.analyst,
-        a.agentRuntimeArns.writer,
-      ],
+      agentRuntimeArns: [runtimeArns.researcher, runtimeArns.analyst, runtimeArns.writer],
       eventBusArn: pulumi.interpolate`arn:aws:events:${region.region}:${account}:event-bus/default`,
     };
     const common = {
@@ -211,9 +250,9 @@ export class AgentOrchestration extends pulumi.ComponentResource {
         timeout: a.controllerTimeout,
         environment: {
           ...common,
-          RESEARCHER_AGENT_ARN: a.agentRuntimeArns.researcher,
-          ANALYST_AGENT_ARN: a.agentRuntimeArns.analyst,
-          WRITER_AGENT_ARN: a.agentRuntimeArns.writer,
+          RESEARCHER_AGENT_ARN: runtimeArns.researcher,
+          ANALYST_AGENT_ARN: runtimeArns.analyst,
+          WRITER_AGENT_ARN: runtimeArns.writer,
           CALLBACK_API_URL: apiEndpoint,
           APPROVAL_TIMEOUT_HOURS: String(a.approvalTimeoutHours),
           RESEARCH_TIMEOUT_SECONDS: String(PHASE_TIMEOUT_SECONDS.research),
@@ -299,6 +338,7 @@ export class AgentOrchestration extends pulumi.ComponentResource {
       routes,
       eventRule: rule,
       eventsLogPolicy: policy,
+      runtimes,
     };
     this.registerOutputs({
       apiEndpoint: this.apiEndpoint,

@@ -3,6 +3,7 @@
  * version and alias, exact IAM per function, routes and their protection, storage settings, and the log
  * resource policy the seed forgot.
  */
+import { agentRuntimeName } from "../../components/agents/runtime-naming";
 import * as assert from "node:assert/strict";
 import { API_ROUTES } from "../../functions/agents/api";
 import {
@@ -13,7 +14,11 @@ import {
 } from "../../components/agents";
 import { ConfigError } from "../../config";
 import { MOCK_ACCOUNT, RecordedResource } from "../harness/mocks";
-import { ProgramRun, runProgram } from "../harness/program";
+import { ProgramRun, onlySystem, runProgram as runWholeProgram } from "../harness/program";
+
+/** The agents part of a program run (other systems are enabled in the same stacks). */
+const runProgram = async (...args: Parameters<typeof runWholeProgram>) =>
+  onlySystem(await runWholeProgram(...args), "agents");
 
 const T = {
   fn: "aws:lambda/function:Function",
@@ -87,7 +92,7 @@ describe("agents: the AgentOrchestration component (mocks)", function () {
     assert.equal(env.WRITING_TIMEOUT_SECONDS, "3600");
     assert.equal(env.WORKFLOW_TABLE, "agent-orchestration-dev-workflows");
     assert.equal(env.WORKFLOW_RETENTION_DAYS, "7");
-    assert.match(env.RESEARCHER_AGENT_ARN, /runtime\/agents_dev_researcher-/);
+    assert.match(env.RESEARCHER_AGENT_ARN, /runtime\/agent_orchestration_dev_researcher-/);
     for (const name of ["agents-api-fn", "agents-callback"])
       assert.equal(byName(dev, name).inputs.environment.variables.CONTROLLER_FUNCTION_NAME, `${ARN}:live`);
   });
@@ -116,9 +121,11 @@ describe("agents: the AgentOrchestration component (mocks)", function () {
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
       Resource: `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:log-group:/aws/lambda/${name}:*`,
     });
-    const runtimes = ["researcher-RDE0000001", "analyst-ADE0000001", "writer-WDE0000001"].map(
-      (r) => `arn:aws:bedrock-agentcore:us-east-1:${MOCK_ACCOUNT}:runtime/agents_dev_${r}`,
-    );
+    // The runtimes this component builds (part 2), as the mocks name them (`<runtime name>-Mock<6 digits>`).
+    const runtimes = (["researcher", "analyst", "writer"] as const).map((agent) => {
+      const rn = agentRuntimeName("dev", agent);
+      return `arn:aws:bedrock-agentcore:us-east-1:${MOCK_ACCOUNT}:runtime/${rn}-Mock${String(rn.length).padStart(6, "0")}`;
+    });
     assert.deepEqual(statements(dev, "agents-controller-policy"), [
       own("agent-orchestration-dev-controller"),
       {
@@ -379,14 +386,14 @@ describe("agents: the AgentOrchestration component (mocks)", function () {
   it("validates its arguments where they enter (normalizeArgs)", () => {
     const arns = { researcher: "a", analyst: "b", writer: "c" };
     assert.throws(
-      () => normalizeArgs({ stack: "dev", agentRuntimeArns: arns, approvalTimeoutHours: 0 }),
+      () => normalizeArgs({ stack: "dev", agents: { arns }, approvalTimeoutHours: 0 }),
       /approvalTimeoutHours/,
     );
     assert.throws(
-      () => normalizeArgs({ stack: "dev", agentRuntimeArns: arns, artifactRetentionDays: 10 }),
+      () => normalizeArgs({ stack: "dev", agents: { arns }, artifactRetentionDays: 10 }),
       /artifactRetentionDays/,
     );
-    const n = normalizeArgs({ stack: "prod", agentRuntimeArns: arns });
+    const n = normalizeArgs({ stack: "prod", agents: { arns } });
     assert.equal(n.pointInTimeRecovery, true);
     assert.deepEqual(n.auth, { type: "iam" });
   });

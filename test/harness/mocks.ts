@@ -216,6 +216,22 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
         projectId: "10000",
         location: "Delhi",
       };
+    case "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime": {
+      // AgentCore ids are `<name>-<10 characters>`.
+      const runtimeName = inputs.agentRuntimeName ?? name;
+      const runtimeId = `${runtimeName}-Mock${String(runtimeName.length).padStart(6, "0")}`;
+      return {
+        id: runtimeId,
+        agentRuntimeId: runtimeId,
+        agentRuntimeArn: `arn:aws:bedrock-agentcore:${r}:${acct}:runtime/${runtimeId}`,
+        agentRuntimeVersion: "1",
+        workloadIdentityDetails: [
+          {
+            workloadIdentityArn: `arn:aws:bedrock-agentcore:${r}:${acct}:workload-identity-directory/default/workload-identity/${runtimeName}`,
+          },
+        ],
+      };
+    }
     case "docker-build:index:Image":
       return {
         digest: "sha256:" + "0".repeat(64),
