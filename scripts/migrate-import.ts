@@ -118,6 +118,7 @@ export const IMPORT_IDS: Record<string, IdRule> = {
     `https://sqs.${ctx.region}.amazonaws.com/${ctx.account()}/${req(i.name, "name")}`,
   "aws:sqs/queuePolicy:QueuePolicy": (i) => req(i.queueUrl, "queueUrl"),
   "aws:sqs/redrivePolicy:RedrivePolicy": (i) => req(i.queueUrl, "queueUrl"),
+  "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": (i) => req(i.queueUrl, "queueUrl"),
   "aws:ssm/parameter:Parameter": byName,
   "aws:ecr/repository:Repository": byName,
   "aws:ecr/lifecyclePolicy:LifecyclePolicy": (i) => req(i.repository, "repository"),
@@ -130,6 +131,11 @@ export const IMPORT_IDS: Record<string, IdRule> = {
       `aws ecs describe-task-definition --task-definition ${i.family} --query taskDefinition.revision`,
     )}`,
   "aws:autoscaling/group:Group": byName,
+  "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime": (i, ctx) =>
+    ctx.placeholder(
+      "AgentCore runtime id",
+      `aws bedrock-agentcore-control list-agent-runtimes --query "agentRuntimes[?agentRuntimeName=='${i.agentRuntimeName}'].agentRuntimeId"`,
+    ),
   "aws:ec2/launchTemplate:LaunchTemplate": (i, ctx) =>
     ctx.placeholder(
       "launch template id",

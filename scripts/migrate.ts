@@ -12,22 +12,53 @@ import { SYSTEMS } from "../lib/naming";
 import { runProgramForCli } from "../test/harness/program";
 import { listStacks, readStackConfig } from "../test/harness/stackfile";
 import { buildImportPlan, findSystemComponent } from "./migrate-import";
+import { main as tamaImport } from "./tama-import";
 
 function usage(message: string): number {
   console.error(
-    `${message}\nusage: npm run migrate -- <stack> --system <${SYSTEMS.join("|")}> [--out <file>]`,
+    `${message}\nusage: npm run migrate -- <stack> --system <${SYSTEMS.join("|")}> [--out <file>]   (tama: [--yaml] <ids...>)`,
   );
   return 2;
 }
 
+/**
+ * Tama and E2E FaaS objects are dynamic resources, which `pulumi import` cannot import (pulumi/pulumi#16175).
+ * They are adopted with `existingId` instead: for Tama this prints the declarations with their ids (the Tama
+ * import generator, which reads the live objects); for E2E FaaS it says which setting adopts a function.
+ */
+async function dynamicSystem(system: "tama" | "e2e", argv: string[]): Promise<number> {
+  const rest = argv.slice(argv.indexOf("--system") + 2);
+  console.error(
+    `${system} objects are dynamic resources: \`pulumi import\` cannot import them (pulumi/pulumi#16175); ` +
+      "the next `pulumi up` adopts them through existingId instead.",
+  );
+  if (system === "e2e") {
+    console.error(
+      "Adopt a live function by name: set adopt (and physicalName, when its name differs) in its entry of\n" +
+        "ai-platform:e2eFunctions, e.g. pulumi config set --path 'e2eFunctions.process-orders.adopt' true",
+    );
+    return 0;
+  }
+  if (rest.length === 0) {
+    console.error(
+      "Pass the ids of the Terraform-managed Tama objects (terraform state show tama_space.<name>, ...):\n" +
+        "  npm run migrate -- <stack> --system tama [--yaml] space:<id> source:<id> <sourceId>/<modelId> limit:<id>",
+    );
+    return 2;
+  }
+  return tamaImport(rest);
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const stack = argv.find((a, i) => !a.startsWith("-") && !["--system", "--out"].includes(argv[i - 1]));
+  const stack = argv[0] && !argv[0].startsWith("-") ? argv[0] : undefined;
   const system = argv[argv.indexOf("--system") + 1];
   const out = argv.includes("--out") ? argv[argv.indexOf("--out") + 1] : undefined;
   if (!stack || !listStacks().includes(stack))
     return usage(`unknown stack "${stack ?? ""}" (stacks: ${listStacks().join(", ")})`);
   if (!argv.includes("--system") || !(SYSTEMS as readonly string[]).includes(system))
     return usage(`--system must be one of ${SYSTEMS.join(", ")}`);
+
+  if (system === "tama" || system === "e2e") return dynamicSystem(system, argv);
 
   console.error(
     `Evaluating the program for stack "${stack}" offline to list what it declares for "${system}" ...`,

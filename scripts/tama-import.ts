@@ -273,7 +273,7 @@ export function generateWorkspaceYaml(objects: ImportedObject[]): string {
   ].join("\n");
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv.includes("--help")) {
     console.error(
       "usage: npm run tama:import -- [--yaml] <id>...   (space:<id> | source:<id> | limit:<id> | <sourceId>/<modelId> | <id>)\n" +

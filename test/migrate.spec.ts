@@ -4,6 +4,7 @@ import { IMPORT_IDS, buildImportPlan, findSystemComponent } from "../scripts/mig
 import { main as migrate } from "../scripts/migrate";
 import { FixtureSystem } from "./fixtures/system";
 import { installMocks, recorder, settle } from "./harness/mocks";
+import { runProgram } from "./harness/program";
 
 async function fixture() {
   await installMocks("prod");
@@ -127,4 +128,55 @@ describe("migration from Terraform: the import file generator", () => {
     assert.match(lines.join("\n"), /--system must be one of tama, e2e, playground, tamma, agents/);
     assert.match(lines.join("\n"), /unknown stack "qa"/);
   });
+});
+
+describe("migration: the import file of every AWS system in every stack", function () {
+  this.timeout(120_000);
+  for (const stack of ["dev", "stage", "prod"]) {
+    it(`${stack}: every AWS resource the program declares for a system is in its file once, named and id'd as the program does`, async () => {
+      const run = await runProgram(stack);
+      const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+      let checked = 0;
+      for (const system of ["playground", "tamma", "agents"]) {
+        const root = findSystemComponent(run.resources, system);
+        if (!root) continue;
+        const plan = buildImportPlan(run.resources, {
+          rootUrn: root.urn,
+          region: "us-east-1",
+          protect: stack === "prod",
+        });
+        const inSystem = (urn: string | undefined): boolean => {
+          for (let r = urn ? byUrn.get(urn) : undefined; r; r = r.parent ? byUrn.get(r.parent) : undefined) {
+            if (r.urn === root.urn) return true;
+          }
+          return false;
+        };
+        const skipped = new Set(plan.skipped.map((s) => s.resource));
+        const expected = run.resources
+          .filter(
+            (r) =>
+              r.custom && inSystem(r.urn) && !r.type.startsWith("pulumi:providers:") && !skipped.has(r.name),
+          )
+          .map((r) => r.name)
+          .sort();
+        const names = plan.file.resources.map((e) => e.name).sort();
+        assert.deepEqual(names, expected, `${system}: every declared resource, once`);
+        assert.equal(new Set(names).size, names.length);
+        for (const entry of plan.file.resources) {
+          const r = run.resources.find((x) => x.name === entry.name && x.type === entry.type)!;
+          const physical = r.inputs.name ?? r.inputs.bucket ?? r.inputs.family;
+          if (typeof physical === "string" && !entry.id!.startsWith("<PLACEHOLDER")) {
+            assert.ok(entry.id!.includes(physical), `${entry.name}: id ${entry.id} names ${physical}`);
+          }
+          assert.equal(entry.protect, stack === "prod" ? true : undefined);
+          assert.equal(entry.parent === undefined || plan.file.nameTable[entry.parent] !== undefined, true);
+        }
+        const text = JSON.stringify(plan.file);
+        assert.ok(!text.includes("test-secret-"), `${system}: no secret in the import file`);
+        assert.ok(plan.skipped.every((s) => s.reason.length > 20));
+        checked++;
+      }
+      assert.ok(checked >= 2, `at least two AWS systems checked in ${stack}`);
+    });
+  }
 });
