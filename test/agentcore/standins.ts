@@ -5,10 +5,8 @@
  */
 import * as http from "http";
 import * as http2 from "http2";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { AddressInfo } from "net";
+import { LocalS3, startLocalS3 as startLocal } from "../harness/local-s3";
 
 /* ------------------------------------------------------------------ Bedrock Converse stand-in */
 
@@ -115,37 +113,9 @@ export async function startBedrockStandIn(
 
 /* ------------------------------------------------------------------ S3 (s3rver) */
 
-export interface LocalS3 {
-  url: string;
-  bucket: string;
-  directory: string;
-  /** The stored object's text, read from s3rver's directory through the S3 API is done by the tests. */
-  close(): Promise<void>;
-}
-
-export async function startLocalS3(bucket: string): Promise<LocalS3> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const S3rver = require("s3rver");
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "agents-s3-"));
-  const server = new S3rver({
-    address: "127.0.0.1",
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: bucket }],
-  });
-  const info = (await server.run()) as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${info.port}`,
-    bucket,
-    directory,
-    async close() {
-      server.httpServer?.closeAllConnections?.();
-      await server.close();
-      fs.rmSync(directory, { recursive: true, force: true });
-    },
-  };
-}
+export type { LocalS3 };
+/** s3rver on 127.0.0.1 with one bucket (test/harness/local-s3.ts). */
+export const startLocalS3 = (bucket: string): Promise<LocalS3> => startLocal(bucket);
 
 /* ------------------------------------------------------------------ callback receiver */
 

@@ -11,9 +11,9 @@ import { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { bundle } from "../../lib/bundle";
+import { LocalS3, startLocalS3 } from "../harness/local-s3";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver = require("s3rver");
+export type { LocalS3 };
 
 export const S3RVER_CREDENTIALS = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER" };
 
@@ -30,32 +30,8 @@ export function localAwsEnv(s3Endpoint: string, ecsEndpoint?: string): Record<st
   };
 }
 
-export interface LocalS3 {
-  endpoint: string;
-  directory: string;
-  close(): Promise<void>;
-}
-
-/** s3rver on 127.0.0.1 (a free port) with the given buckets, storing under a fresh temp directory. */
-export async function startS3(buckets: string[]): Promise<LocalS3> {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "tamma-s3rver-"));
-  const server = new S3rver({
-    address: "127.0.0.1",
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: buckets.map((name) => ({ name })),
-  });
-  const info = (await server.run()) as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${info.port}`,
-    directory,
-    async close() {
-      await server.close();
-      fs.rmSync(directory, { recursive: true, force: true });
-    },
-  };
-}
+/** s3rver on 127.0.0.1 with the given buckets (test/harness/local-s3.ts). */
+export const startS3 = (buckets: string[]): Promise<LocalS3> => startLocalS3(buckets);
 
 export interface SupabaseRequest {
   method: string;

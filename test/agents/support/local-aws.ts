@@ -6,13 +6,11 @@
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import * as fs from "fs";
 import * as http from "http";
 import * as http2 from "http2";
 import * as net from "net";
 import { AddressInfo } from "net";
-import * as os from "os";
-import * as path from "path";
+import { LocalS3, startLocalS3 } from "../../harness/local-s3";
 
 const HOST = "127.0.0.1";
 
@@ -132,32 +130,10 @@ export async function createWorkflowTable(endpoint: string, name: string): Promi
 // S3: s3rver with one bucket.
 // ---------------------------------------------------------------------------------------------------------
 
-export interface LocalS3 {
-  endpoint: string;
-  directory: string;
-  stop(): Promise<void>;
-}
+export type { LocalS3 };
 
-export async function startS3(bucket: string): Promise<LocalS3> {
-  const S3rver = require("s3rver");
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "agents-s3-"));
-  const server = new S3rver({
-    address: HOST,
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: bucket }],
-  });
-  const info = (await server.run()) as AddressInfo;
-  return {
-    endpoint: `http://${HOST}:${info.port}`,
-    directory,
-    async stop() {
-      await server.close();
-      fs.rmSync(directory, { recursive: true, force: true });
-    },
-  };
-}
+/** s3rver on 127.0.0.1 with one bucket (test/harness/local-s3.ts). */
+export const startS3 = (bucket: string): Promise<LocalS3> => startLocalS3(bucket);
 
 // ---------------------------------------------------------------------------------------------------------
 // Lambda (Invoke, durable callbacks) and EventBridge (PutEvents) on one recording endpoint.
