@@ -71,7 +71,7 @@ async function ask(question: string): Promise<string> {
  * The Bedrock stand-in's answers: the deterministic model, except that the agent of the `fail` phase
  * (recognised by its system prompt) is refused with a ValidationException.
  */
-export function modelAnswers(fail?: Phase): (req: ConverseRequest) => ConverseReply {
+function modelAnswers(fail?: Phase): (req: ConverseRequest) => ConverseReply {
   return (req) =>
     fail && req.system.includes(`You are the ${PHASE_AGENT[fail]}`)
       ? {
@@ -174,10 +174,16 @@ async function main(argv: string[]): Promise<number> {
     );
     return { statusCode: res.statusCode, body: res.body ?? "" };
   });
-  await LocalDurableTestRunner.setupTestEnvironment({ skipTime: false });
-  const rig = await startRig({
-    env: { CALLBACK_API_URL: bridge.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url },
-  });
+  let rig: Rig;
+  try {
+    await LocalDurableTestRunner.setupTestEnvironment({ skipTime: false });
+    rig = await startRig({
+      env: { CALLBACK_API_URL: bridge.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url },
+    });
+  } catch (e) {
+    await Promise.all([bridge.close(), bedrock.close()]);
+    throw e;
+  }
   ready.rig = rig;
   const table = new WorkflowTable(rig.table, 14);
   rig.onProgress = (line) => say(`  agent ${line}`);
