@@ -41,6 +41,20 @@ export function policyDocument(statements: Statement[]): pulumi.Output<string> {
   return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
 }
 
+/** An ECR lifecycle policy that keeps the newest `count` images of any tag and expires the rest. */
+export function keepLastImagesPolicy(count: number): string {
+  return JSON.stringify({
+    rules: [
+      {
+        rulePriority: 1,
+        description: `Keep last ${count} images`,
+        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: count },
+        action: { type: "expire" },
+      },
+    ],
+  });
+}
+
 /** The trust policy that lets an AWS service assume a role. */
 export function assumeRolePolicy(service: string | string[]): string {
   return JSON.stringify({

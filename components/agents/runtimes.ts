@@ -12,7 +12,7 @@
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import type { Statement } from "../../lib/aws";
+import { keepLastImagesPolicy, type Statement } from "../../lib/aws";
 import { fitName, Names } from "../../lib/naming";
 import { stageAgentContext, type AgentBuildContext } from "./build-context";
 import {
@@ -178,16 +178,7 @@ export class AgentRuntimes extends pulumi.ComponentResource {
       `${name}-${agent}-lifecycle`,
       {
         repository: repository.name,
-        policy: JSON.stringify({
-          rules: [
-            {
-              rulePriority: 1,
-              description: "Keep last 10 images",
-              selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 10 },
-              action: { type: "expire" },
-            },
-          ],
-        }),
+        policy: keepLastImagesPolicy(10),
       },
       parent,
     );

@@ -11,7 +11,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { assumeRolePolicy, nodeFunction, policyDocument } from "../../lib/aws";
+import { assumeRolePolicy, keepLastImagesPolicy, nodeFunction, policyDocument } from "../../lib/aws";
 import { Names } from "../../lib/naming";
 import { CapacityMode, capacityProviders, defaultStrategy } from "./capacity";
 import { checkFargateSize } from "./fargate";
@@ -356,16 +356,7 @@ export class TammaPipeline extends pulumi.ComponentResource {
       `${name}-repo-lifecycle`,
       {
         repository: repo.name,
-        policy: JSON.stringify({
-          rules: [
-            {
-              rulePriority: 1,
-              description: "retain last 10 images",
-              selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 10 },
-              action: { type: "expire" },
-            },
-          ],
-        }),
+        policy: keepLastImagesPolicy(10),
       },
       { parent: this },
     );
