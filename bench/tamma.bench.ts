@@ -7,7 +7,7 @@ import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import {
   EcsStandIn,
   generateAudio,
@@ -137,13 +137,7 @@ async function benchWorker(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tamma-bench-"));
   const s3 = await startS3(["tamma-bench-raw", "tamma-bench-derived"]);
   const supabase = await startSupabase();
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    requestChecksumCalculation: "WHEN_REQUIRED",
-  });
+  const client = s3.client();
   try {
     for (const minutes of [1, 10]) {
       const file = path.join(dir, `${minutes}min.wav`);

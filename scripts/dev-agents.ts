@@ -15,7 +15,7 @@
  * approval the script waits for a decision typed on the terminal (or takes --approve / --reject).
  */
 import "../test/agents/support/quiet";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { LocalDurableTestRunner } from "@aws/durable-execution-sdk-js-testing";
 import * as http from "http";
 import type { AddressInfo } from "net";
@@ -342,12 +342,7 @@ async function main(argv: string[]): Promise<number> {
     );
     if (got.report_url) {
       say(`report_url (presigned now, 1 h): ${String(got.report_url).slice(0, 110)}...`);
-      const s3 = new S3Client({
-        endpoint: rig.s3.endpoint,
-        forcePathStyle: true,
-        region: "us-east-1",
-        credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-      });
+      const s3 = rig.s3.client();
       const report = await (
         await s3.send(new GetObjectCommand({ Bucket: rig.bucket, Key: String(got.report_s3_key) }))
       ).Body!.transformToString();

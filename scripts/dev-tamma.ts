@@ -7,7 +7,7 @@
  * `{job_id, s3_key}`, and the real trigger handler is called. Prints each step, where the cleaned file landed
  * and its measured loudness. Everything binds to 127.0.0.1 and is stopped at the end.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Context, SQSEvent } from "aws-lambda";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -74,14 +74,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`    S3 ${s3.endpoint}   Supabase ${supabase.url}   ECS ${ecs.endpoint}`);
 
     step(2, `uploading ${input} to s3://${RAW}/${s3Key}`);
-    const client = new S3Client({
-      endpoint: s3.endpoint,
-      region: "us-east-1",
-      forcePathStyle: true,
-      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-    });
+    const client = s3.client();
     await client.send(new PutObjectCommand({ Bucket: RAW, Key: s3Key, Body: fs.readFileSync(input) }));
     const before = integratedLoudness(input);
     console.log(`    input: ${fs.statSync(input).size} bytes, integrated loudness ${before.toFixed(1)} LUFS`);

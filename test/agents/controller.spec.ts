@@ -5,7 +5,7 @@
  */
 import "./support/quiet";
 import * as assert from "node:assert/strict";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { LocalDurableTestRunner, WaitingOperationStatus } from "@aws/durable-execution-sdk-js-testing";
 import { WorkflowTable } from "../../functions/agents/shared/table";
 import { apiEvent, parse } from "./support/events";
@@ -113,12 +113,7 @@ describe("agents: the durable controller (LocalDurableTestRunner)", function () 
     assert.match(String(got.report_url), /reports\/wf-happy\/final_report\.json\?.*X-Amz-Signature=/);
     assert.deepEqual(got.parameters, { depth: 2, ratio: 0.5 });
 
-    const s3 = new S3Client({
-      endpoint: rig.s3.endpoint,
-      forcePathStyle: true,
-      region: "us-east-1",
-      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    });
+    const s3 = rig.s3.client();
     const report = JSON.parse(
       await (
         await s3.send(new GetObjectCommand({ Bucket: rig.bucket, Key: "reports/wf-happy/final_report.json" }))
@@ -248,12 +243,7 @@ describe("agents: the durable controller (LocalDurableTestRunner)", function () 
       item.steps_completed[2].result_summary.s3_uri,
       "s3://agent-orchestration-local-artifacts/artifacts/wf-large/writing_result.json",
     );
-    const s3 = new S3Client({
-      endpoint: rig.s3.endpoint,
-      forcePathStyle: true,
-      region: "us-east-1",
-      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    });
+    const s3 = rig.s3.client();
     const report = JSON.parse(
       await (
         await s3.send(new GetObjectCommand({ Bucket: rig.bucket, Key: "reports/wf-large/final_report.json" }))

@@ -4,7 +4,7 @@
  */
 import "./support/quiet";
 import * as assert from "node:assert/strict";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { handler as api } from "../../functions/agents/api";
 import { handler as callback } from "../../functions/agents/callback";
 import { clients } from "../../functions/agents/shared/clients";
@@ -254,12 +254,7 @@ describe("agents API and callback handlers (dynalite, s3rver, recording Lambda)"
         artifact_type: "s3_reference",
         s3_uri: `s3://${BUCKET}/artifacts/wf-big/research_result.json`,
       });
-      const s3c = new S3Client({
-        endpoint: s3.endpoint,
-        forcePathStyle: true,
-        region: "us-east-1",
-        credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-      });
+      const s3c = s3.client();
       const obj = await s3c.send(
         new GetObjectCommand({ Bucket: BUCKET, Key: "artifacts/wf-big/research_result.json" }),
       );

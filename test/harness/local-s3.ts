@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
 
 export interface LocalS3 {
   /** `http://127.0.0.1:<port>` (the same value under both names the callers use). */
@@ -18,6 +19,11 @@ export interface LocalS3 {
   close(): Promise<void>;
   /** Same as close(). */
   stop(): Promise<void>;
+  /**
+   * An S3 client for this server: path-style, s3rver's credentials, and checksums only where S3 requires them
+   * (s3rver 3.7 does not understand the aws-chunked trailing checksums newer SDKs send by default).
+   */
+  client(): S3Client;
 }
 
 export async function startLocalS3(buckets: string | string[]): Promise<LocalS3> {
@@ -39,5 +45,14 @@ export async function startLocalS3(buckets: string | string[]): Promise<LocalS3>
     await server.close();
     fs.rmSync(directory, { recursive: true, force: true });
   };
-  return { url, endpoint: url, bucket: names[0], directory, close, stop: close };
+  const client = () =>
+    new S3Client({
+      endpoint: url,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    });
+  return { url, endpoint: url, bucket: names[0], directory, close, stop: close, client };
 }

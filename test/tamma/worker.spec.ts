@@ -85,14 +85,7 @@ describe("tamma worker with real ffmpeg, a local S3 and a Supabase stand-in", fu
   before(async () => {
     s3 = await startS3([RAW, DERIVED]);
     supabase = await startSupabase({ columns: ["status", "derived_key", "error"] });
-    client = new S3Client({
-      endpoint: s3.endpoint,
-      region: "us-east-1",
-      forcePathStyle: true,
-      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-    });
+    client = s3.client();
     work = fs.mkdtempSync(path.join(os.tmpdir(), "tamma-worker-spec-"));
   });
   beforeEach(() => {
