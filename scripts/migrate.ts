@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!root) {
     console.error(
       `Stack "${stack}" does not enable "${system}": add it to ai-platform:systems in Pulumi.${stack}.yaml with the settings ` +
-        `that reproduce the old Terraform workspace (README: "Moving from Terraform"), then run this again.`,
+        `that reproduce the old Terraform workspace (docs/migration.md), then run this again.`,
     );
     return 2;
   }
