@@ -2,20 +2,23 @@
  * Tamma audio-clean worker (one ECS task per job).
  *
  * 1. Streams s3://RAW_BUCKET/INPUT_FILE to a temporary file (never the whole file in memory).
- * 2. Runs ffmpeg with the seed's filter chain to an AAC 192k .m4a.
+ * 2. Normalises in two ffmpeg passes (functions/tamma-worker/loudness.ts): pass 1 denoises once and measures
+ *    (EBU R128 integrated loudness, range, true peak), pass 2 applies one linear gain with a true-peak limiter, or
+ *    the seed's dynamic loudnorm where linear gain cannot meet the peak limit; AAC 192k at 48 kHz in .m4a.
  * 3. Streams the result to s3://DERIVED_BUCKET/audio/cleaned_<name>.m4a.
- * 4. PATCHes the Supabase `jobs` row id=JOB_ID: status=done and derived_key — or, on any failure,
+ * 4. PATCHes the Supabase `jobs` row id=JOB_ID: status=done, derived_key and loudness_mode (`linear` or
+ *    `dynamic`; without that column, status and derived_key alone) — or, on any failure,
  *    status=failed with a short reason, and exits non-zero.
  * Temporary files are removed on every path.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { spawn } from "node:child_process";
 import { createReadStream, createWriteStream, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { WorkerEnv, derivedKeyFor, ffmpegArgs, readWorkerEnv, shortReason, supabasePatch } from "./job";
+import { StoppedError, normalise } from "./ffmpeg";
+import { WorkerEnv, derivedKeyFor, readWorkerEnv, shortReason, supabasePatch } from "./job";
 
 /** One JSON line per step (CloudWatch via awslogs); never the service key. */
 function log(level: "INFO" | "WARN" | "ERROR", message: string, fields: Record<string, unknown> = {}): void {
@@ -48,44 +51,8 @@ async function download(s3: S3Client, env: WorkerEnv, target: string): Promise<n
   return (await fs.stat(target)).size;
 }
 
-function runFfmpeg(input: string, output: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(FFMPEG, ffmpegArgs(input, output), { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString("utf8")).slice(-4000);
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), FFMPEG_TIMEOUT_MS);
-    const onStop = () => child.kill("SIGKILL");
-    stopped.signal.addEventListener("abort", onStop, { once: true });
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(new Error(`ffmpeg could not start: ${e.message}`));
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      stopped.signal.removeEventListener("abort", onStop);
-      if (stopped.signal.aborted) reject(stopReason());
-      else if (code === 0) resolve();
-      else {
-        const last = stderr
-          .trim()
-          .split("\n")
-          .slice(-2)
-          .join(" ")
-          .replace(/\/[^\s:]*\/tamma-[^\s:/]*\//g, "");
-        reject(
-          new Error(
-            `ffmpeg failed (${signal ? `signal ${signal}` : `exit ${code}`}): ${last || "no output"}`,
-          ),
-        );
-      }
-    });
-  });
-}
-
 function stopReason(): Error {
-  return new Error("task stopped by SIGTERM (StopTask or a Fargate Spot reclaim) before the job finished");
+  return new StoppedError();
 }
 
 async function upload(s3: S3Client, env: WorkerEnv, file: string, key: string): Promise<number> {
@@ -139,6 +106,19 @@ async function markFailed(env: WorkerEnv, reason: string): Promise<void> {
   }
 }
 
+/** Marks the job done with the loudness mode; a table without a `loudness_mode` column still gets the rest. */
+async function markDone(env: WorkerEnv, derivedKey: string, mode: string): Promise<void> {
+  try {
+    await updateJob(env, { status: "done", derived_key: derivedKey, loudness_mode: mode });
+  } catch (e) {
+    if ((e as { status?: number }).status !== 400) throw e;
+    log("WARN", "the jobs table has no loudness_mode column: writing status and derived_key only", {
+      jobId: env.jobId,
+    });
+    await updateJob(env, { status: "done", derived_key: derivedKey });
+  }
+}
+
 export async function main(): Promise<number> {
   let env: WorkerEnv;
   try {
@@ -162,7 +142,20 @@ export async function main(): Promise<number> {
     log("INFO", "downloading", { jobId: env.jobId, bucket: env.rawBucket, key: env.inputFile });
     const inBytes = await download(s3, env, input);
     log("INFO", "cleaning with ffmpeg", { jobId: env.jobId, inputBytes: inBytes });
-    await runFfmpeg(input, output);
+    const { measurement, plan, seconds } = await normalise(input, output, tmp, {
+      ffmpeg: FFMPEG,
+      signal: stopped.signal,
+      timeoutMs: FFMPEG_TIMEOUT_MS,
+    });
+    log("INFO", "normalised", {
+      jobId: env.jobId,
+      mode: plan.mode,
+      reason: plan.reason,
+      gainDb: plan.gainDb,
+      limitingDb: plan.limitingDb,
+      measured: measurement,
+      seconds,
+    });
     const outBytes = await upload(s3, env, output, derivedKey);
     log("INFO", "uploaded", {
       jobId: env.jobId,
@@ -170,8 +163,13 @@ export async function main(): Promise<number> {
       key: derivedKey,
       outputBytes: outBytes,
     });
-    await updateJob(env, { status: "done", derived_key: derivedKey });
-    log("INFO", "job done", { jobId: env.jobId, derivedKey, seconds: (Date.now() - started) / 1000 });
+    await markDone(env, derivedKey, plan.mode);
+    log("INFO", "job done", {
+      jobId: env.jobId,
+      derivedKey,
+      loudnessMode: plan.mode,
+      seconds: (Date.now() - started) / 1000,
+    });
     return 0;
   } catch (e) {
     const reason = shortReason(stopped.signal.aborted ? stopReason() : e, env.supabaseServiceKey);

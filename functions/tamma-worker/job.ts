@@ -1,6 +1,6 @@
 /**
- * Pure parts of the worker: its environment, the derived key, the ffmpeg arguments and the Supabase
- * request. No I/O here.
+ * Pure parts of the worker: its environment, the derived key and the Supabase request (the ffmpeg passes are
+ * in loudness.ts). No I/O here.
  */
 import * as path from "node:path";
 
@@ -54,40 +54,6 @@ export function derivedKeyFor(inputFile: string): string {
   const ext = path.posix.extname(rest);
   const stem = ext && !rest.endsWith("/" + ext) ? rest.slice(0, -ext.length) : rest;
   return `audio/cleaned_${stem}.m4a`;
-}
-
-/** The seed's filter chain: denoise (afftdn), then EBU R128 loudness normalisation to -16 LUFS. */
-export const FILTER_CHAIN = "afftdn,loudnorm=I=-16:LRA=11:TP=-1.5";
-
-/**
- * ffmpeg arguments: audio only, the seed's filters, AAC 192k in an MP4 (.m4a) container. loudnorm resamples
- * to 192 kHz internally, so the output rate is set back to 48 kHz (AAC's usual rate).
- */
-export function ffmpegArgs(input: string, output: string): string[] {
-  return [
-    "-hide_banner",
-    "-nostdin",
-    "-nostats",
-    "-loglevel",
-    "error",
-    "-y",
-    "-i",
-    input,
-    "-vn",
-    "-af",
-    FILTER_CHAIN,
-    "-ar",
-    "48000",
-    "-c:a",
-    "aac",
-    "-b:a",
-    "192k",
-    "-movflags",
-    "+faststart",
-    "-f",
-    "mp4",
-    output,
-  ];
 }
 
 /** The PostgREST request that updates the `jobs` row `id=JOB_ID`. */

@@ -197,21 +197,136 @@ export function generateAudio(file: string, seconds: number, opts: { sampleRate?
 
 /** Integrated loudness (LUFS) by ffmpeg's ebur128 filter. */
 export function integratedLoudness(file: string): number {
+  return meter(file).integrated;
+}
+
+/** EBU R128 figures of a file by ffmpeg's own meter (`ebur128=peak=true`). */
+export interface Loudness {
+  /** Integrated loudness, LUFS. */
+  integrated: number;
+  /** Loudness range, LU. */
+  lra: number;
+  /** True peak, dBTP (ebur128 prints it as dBFS of the 4x oversampled signal). */
+  truePeak: number;
+}
+
+/** Measures a file with `ebur128=peak=true` (the same meter the worker's pass 1 uses). */
+export function meter(file: string): Loudness {
   const out = run("ffmpeg", [
     "-hide_banner",
     "-nostats",
     "-i",
     file,
-    "-filter_complex",
-    "ebur128",
+    "-af",
+    "ebur128=peak=true:framelog=verbose",
     "-f",
     "null",
     "-",
   ]);
   const summary = out.slice(out.lastIndexOf("Summary:"));
-  const m = /I:\s+(-?[\d.]+) LUFS/.exec(summary);
-  if (!m) throw new Error(`no integrated loudness in ebur128 output of ${file}`);
-  return Number(m[1]);
+  const num = (re: RegExp, what: string) => {
+    const m = re.exec(summary);
+    if (!m) throw new Error(`no ${what} in ebur128 output of ${file}`);
+    return m[1] === "-inf" ? -Infinity : Number(m[1]);
+  };
+  return {
+    integrated: num(/I:\s+(-?[\d.]+|-inf) LUFS/, "integrated loudness"),
+    lra: num(/LRA:\s+(-?[\d.]+) LU/, "loudness range"),
+    truePeak: num(/True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS/, "true peak"),
+  };
+}
+
+export type Programme = "speech" | "music";
+
+/**
+ * lavfi sources for generated programme material, all made by ffmpeg:
+ * - speech-like: band-limited (120 Hz–3.8 kHz) pink noise whose level moves at syllable rate (3.7 Hz under a
+ *   0.6 Hz phrase envelope) with a 1.5 s pause every 6.3 s, over a faint white-noise floor (something for afftdn);
+ * - music-like: a four-note chord (A3 C#4 E4 A4) swelling by about 20 dB over 9 s (LRA about 7.5 LU), with a
+ *   band-limited (0.8–9 kHz) pink-noise hit decaying in ~25 ms every half second: transients well above the
+ *   chord, so the true-peak guard has work to do. `hits` scales them (amplitude factor; 1 by default).
+ */
+function programmeGraph(
+  kind: Programme,
+  seconds: number,
+  rate: number,
+  hits: number,
+): { inputs: string[]; graph: string } {
+  const d = `duration=${seconds}`;
+  if (kind === "speech") {
+    return {
+      inputs: [
+        `anoisesrc=color=pink:sample_rate=${rate}:amplitude=0.5:${d}:seed=11`,
+        `anoisesrc=color=white:sample_rate=${rate}:amplitude=0.004:${d}:seed=5`,
+      ],
+      graph:
+        "[0:a]highpass=f=120,lowpass=f=3800," +
+        "volume='(0.55+0.45*sin(2*PI*3.7*t)*sin(2*PI*0.61*t))*if(lt(mod(t\\,6.3)\\,4.8)\\,1\\,0.02)':eval=frame[s];" +
+        "[s][1:a]amix=inputs=2:normalize=0",
+    };
+  }
+  const notes = [220, 277.18, 329.63, 440];
+  return {
+    inputs: [
+      ...notes.map((f) => `sine=frequency=${f}:sample_rate=${rate}:${d}`),
+      `anoisesrc=color=pink:sample_rate=${rate}:amplitude=0.6:${d}:seed=3`,
+    ],
+    graph:
+      "[0:a][1:a][2:a][3:a]amix=inputs=4:normalize=0:weights='0.3 0.2 0.2 0.15'," +
+      "volume='0.1+0.9*pow(0.5+0.5*sin(2*PI*t/9)\\,3)':eval=frame[c];" +
+      `[4:a]highpass=f=800,lowpass=f=9000,volume='${hits}*exp(-40*mod(t\\,0.5))':eval=frame[h];` +
+      "[c][h]amix=inputs=2:normalize=0",
+  };
+}
+
+/**
+ * Writes `seconds` of speech-like or music-like programme at `lufs` integrated loudness (±0.1 LU) as a float
+ * WAV (so a loud input's peaks above 0 dBFS are kept, not clipped): made once, measured with ebur128, then
+ * scaled by the difference.
+ */
+export function generateProgramme(
+  file: string,
+  kind: Programme,
+  seconds: number,
+  lufs: number,
+  opts: { sampleRate?: number; channels?: number; hits?: number } = {},
+): Loudness {
+  const rate = opts.sampleRate ?? 48000;
+  const { inputs, graph } = programmeGraph(kind, seconds, rate, opts.hits ?? 1);
+  const raw = `${file}.raw.wav`;
+  try {
+    run("ffmpeg", [
+      "-hide_banner",
+      "-loglevel",
+      "error",
+      "-y",
+      ...inputs.flatMap((i) => ["-f", "lavfi", "-i", i]),
+      "-filter_complex",
+      `${graph},pan=stereo|c0=c0|c1=0.9*c0`,
+      "-ac",
+      String(opts.channels ?? 2),
+      "-c:a",
+      "pcm_f32le",
+      raw,
+    ]);
+    const gain = lufs - integratedLoudness(raw);
+    run("ffmpeg", [
+      "-hide_banner",
+      "-loglevel",
+      "error",
+      "-y",
+      "-i",
+      raw,
+      "-af",
+      `volume=${gain.toFixed(3)}dB:precision=double`,
+      "-c:a",
+      "pcm_f32le",
+      file,
+    ]);
+  } finally {
+    fs.rmSync(raw, { force: true });
+  }
+  return meter(file);
 }
 
 /** Codec, container and duration by ffprobe. */
