@@ -34,7 +34,12 @@ async function main(filter: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).then(
+/** Bench names only: `--name value` options are left for the benches themselves to read (e.g. tamma's `--minutes`). */
+function benchNames(args: string[]): string[] {
+  return args.filter((a, i) => !a.startsWith("--") && !(i > 0 && args[i - 1].startsWith("--")));
+}
+
+main(benchNames(process.argv.slice(2))).then(
   () => process.exit(0),
   (err) => {
     console.error(err);

@@ -289,7 +289,7 @@ export function generateProgramme(
   kind: Programme,
   seconds: number,
   lufs: number,
-  opts: { sampleRate?: number; channels?: number; hits?: number } = {},
+  opts: { sampleRate?: number; channels?: number; hits?: number; codec?: "pcm_f32le" | "pcm_s16le" } = {},
 ): Loudness {
   const rate = opts.sampleRate ?? 48000;
   const { inputs, graph } = programmeGraph(kind, seconds, rate, opts.hits ?? 1);
@@ -320,7 +320,7 @@ export function generateProgramme(
       "-af",
       `volume=${gain.toFixed(3)}dB:precision=double`,
       "-c:a",
-      "pcm_f32le",
+      opts.codec ?? "pcm_f32le",
       file,
     ]);
   } finally {
