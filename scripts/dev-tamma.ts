@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
 
-    step(4, "waiting for the worker (download, ffmpeg afftdn + loudnorm, upload, Supabase PATCH)");
+    step(4, "waiting for the worker (download, ffmpeg afftdn + two-pass loudness, upload, Supabase PATCH)");
     const result = await workers[0];
     console.log(`    worker exited with code ${result.code} after ${result.seconds.toFixed(1)} s`);
     const row = supabase.rows.get(JOB_ID)!;
