@@ -79,9 +79,10 @@ export function apiStatements(t: IamTargets): Statement[] {
       Resource: t.controllerAliasArn,
     },
     {
+      // The API only ever completes the approval callback with a decision (approved or not): never a failure.
       Sid: "CompleteApproval",
       Effect: "Allow",
-      Action: ["lambda:SendDurableExecutionCallbackSuccess", "lambda:SendDurableExecutionCallbackFailure"],
+      Action: ["lambda:SendDurableExecutionCallbackSuccess"],
       Resource: executions(t.controllerArn),
     },
     {

@@ -173,7 +173,7 @@ describe("agents: the AgentOrchestration component (mocks)", function () {
       {
         Sid: "CompleteApproval",
         Effect: "Allow",
-        Action: ["lambda:SendDurableExecutionCallbackSuccess", "lambda:SendDurableExecutionCallbackFailure"],
+        Action: ["lambda:SendDurableExecutionCallbackSuccess"],
         Resource: exec,
       },
       { Sid: "PresignReports", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${BUCKET}/reports/*` },
