@@ -187,7 +187,9 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  const file = callsFile ? path.resolve(callsFile) : path.join(REPO_ROOT, ".build", "iam-calls.json");
+  const file = callsFile
+    ? path.resolve(callsFile)
+    : (process.env.IAM_CALLS_FILE ?? path.join(REPO_ROOT, ".build", "iam-calls.json"));
   if (callsFile && !fs.existsSync(file)) {
     console.error(`iam: --calls ${callsFile}: no such file`);
     return 2;
