@@ -36,12 +36,14 @@ export function controllerStatements(t: IamTargets): Statement[] {
       Resource: t.agentRuntimeArns.flatMap((arn) => [arn, pulumi.interpolate`${arn}/*`]),
     },
     {
+      // Conditional updates only: the controller's state is its checkpoints, it never reads the item back.
       Sid: "WorkflowItem",
       Effect: "Allow",
-      Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+      Action: ["dynamodb:UpdateItem"],
       Resource: t.tableArn,
     },
     {
+      // CopyObject of a large report delivered by reference reads its source here.
       Sid: "ReadArtifacts",
       Effect: "Allow",
       Action: ["s3:GetObject"],

@@ -131,6 +131,8 @@ export function codeFromStack(stack: string): string {
   for (const line of stack.split("\n")) {
     if (!line.includes(ROOT) && !line.includes("functions/")) continue;
     if (line.includes("node_modules")) continue;
+    // Shared code a test calls directly (seeding an item) is the test's call.
+    if (shared && /[\\/]test[\\/].*\.ts:\d+/.test(line)) return "test";
     const m = FOLDER.exec(line);
     if (!m) continue;
     const folder = `functions/${m[1].replace(/\\/g, "/")}`;
