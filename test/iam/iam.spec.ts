@@ -5,6 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { triggerStatements } from "../../components/tamma/iam";
 import { evaluate, readJustifications, unusedGrants } from "../../scripts/iam/evaluate";
@@ -96,6 +97,10 @@ describe("iam: recording", () => {
     );
     assert.equal(codeFromStack(frames("functions/playground-api/store.ts")), "functions/playground-api");
     assert.equal(codeFromStack(frames("test/agents/handlers.spec.ts")), "test");
+    assert.equal(
+      codeFromStack(frames("functions/agents/shared/table.ts", "test/agents/handlers.spec.ts")),
+      "test",
+    );
     assert.equal(codeFromStack(frames("functions/agents/shared/table.ts")), "functions/agents/shared");
   });
 });
@@ -222,6 +227,18 @@ describe("iam: evaluation with @cloud-copilot/iam-simulate", () => {
     const unused = unusedGrants(program, allowed.used).map((g) => `${g.sid} ${g.action} ${g.resource}`);
     assert.ok(!unused.includes(`QueryListingIndexes dynamodb:Query ${TABLE}/index/leaderboard`));
     assert.ok(unused.includes(`HealthCheck dynamodb:DescribeTable ${TABLE}`));
+  });
+
+  it("no function imports the AGPL simulator (it is a dev dependency of the proof only)", () => {
+    const walk = (dir: string): string[] =>
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    const offenders = [
+      ...walk(path.join(REPO_ROOT, "functions")),
+      ...walk(path.join(REPO_ROOT, "lib")),
+    ].filter((f) => /\.(ts|js)$/.test(f) && fs.readFileSync(f, "utf8").includes("@cloud-copilot/"));
+    assert.deepEqual(offenders, []);
   });
 
   it("reads the justifications written beside the statements", () => {
