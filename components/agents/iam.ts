@@ -36,12 +36,14 @@ export function controllerStatements(t: IamTargets): Statement[] {
       Resource: t.agentRuntimeArns.flatMap((arn) => [arn, pulumi.interpolate`${arn}/*`]),
     },
     {
+      // Conditional updates only: the controller's state is its checkpoints, it never reads the item back.
       Sid: "WorkflowItem",
       Effect: "Allow",
-      Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+      Action: ["dynamodb:UpdateItem"],
       Resource: t.tableArn,
     },
     {
+      // CopyObject of a large report delivered by reference reads its source here.
       Sid: "ReadArtifacts",
       Effect: "Allow",
       Action: ["s3:GetObject"],
@@ -79,9 +81,10 @@ export function apiStatements(t: IamTargets): Statement[] {
       Resource: t.controllerAliasArn,
     },
     {
+      // The API only ever completes the approval callback with a decision (approved or not): never a failure.
       Sid: "CompleteApproval",
       Effect: "Allow",
-      Action: ["lambda:SendDurableExecutionCallbackSuccess", "lambda:SendDurableExecutionCallbackFailure"],
+      Action: ["lambda:SendDurableExecutionCallbackSuccess"],
       Resource: executions(t.controllerArn),
     },
     {

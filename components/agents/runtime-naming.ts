@@ -97,10 +97,12 @@ export function runtimeStatements(i: RuntimeStatementInputs): Array<{
       Resource: `${logGroups}:log-stream:*`,
     },
     {
+      // DescribeLogGroups has no resource-level permissions (IAM's action data lists no resource type), so a
+      // log-group ARN here never matches the request and AgentCore's call is denied: it must be "*".
       Sid: "DescribeLogGroups",
       Effect: "Allow",
       Action: ["logs:DescribeLogGroups"],
-      Resource: `arn:aws:logs:${i.region}:${i.account}:log-group:*`,
+      Resource: "*",
     },
   ];
 }

@@ -51,6 +51,8 @@ export function executionStatements(a: {
   return [
     { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
     {
+      // iam: unused-in-tests because ECS checks layers with ecr:BatchCheckLayerAvailability on some agent and
+      // platform versions (AWS's AmazonECSTaskExecutionRolePolicy grants it); no offline run can observe the pull.
       Sid: "PullWorkerImage",
       Effect: "Allow",
       Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
@@ -76,6 +78,8 @@ export function executionStatements(a: {
 export function taskStatements(a: { rawBucketArn: Arn; derivedBucketArn: Arn }): Statement[] {
   return [
     {
+      // iam: unused-in-tests because the trigger accepts video/ keys (functions/tamma-trigger/job.ts) and the
+      // worker reads whichever key it is given; the worker specs upload audio only.
       Sid: "ReadUploads",
       Effect: "Allow",
       Action: ["s3:GetObject"],

@@ -8,6 +8,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { startAgent, type AgentHandle, type AgentName } from "../../functions/agents/runtime";
+import { addTestEnvironment } from "../harness/aws-calls";
 import {
   analysisAnswer,
   captureLogs,
@@ -112,18 +113,21 @@ describe("agentcore agents (loopback Bedrock, S3 and callback stand-ins)", funct
   });
 
   async function agent(name: AgentName, env: Record<string, string> = {}): Promise<AgentHandle> {
+    const agentEnv = {
+      ARTIFACT_BUCKET: BUCKET,
+      MODEL_ID: MODEL,
+      MODEL_MAX_TOKENS: "2048",
+      BEDROCK_BASE_DELAY_MS: "5",
+      CALLBACK_BASE_DELAY_MS: "5",
+      S3_FORCE_PATH_STYLE: "true",
+      LOG_LEVEL: "DEBUG",
+      ...env,
+    };
+    // `npm run iam` maps the names the agent takes from this environment to the stack's.
+    addTestEnvironment(agentEnv);
     const handle = await startAgent({
       agent: name,
-      env: {
-        ARTIFACT_BUCKET: BUCKET,
-        MODEL_ID: MODEL,
-        MODEL_MAX_TOKENS: "2048",
-        BEDROCK_BASE_DELAY_MS: "5",
-        CALLBACK_BASE_DELAY_MS: "5",
-        S3_FORCE_PATH_STYLE: "true",
-        LOG_LEVEL: "DEBUG",
-        ...env,
-      },
+      env: agentEnv,
       deps: { random: () => 0.5 },
     });
     started.push(handle);

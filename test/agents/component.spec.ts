@@ -143,7 +143,7 @@ describe("agents: the AgentOrchestration component (mocks)", function () {
       {
         Sid: "WorkflowItem",
         Effect: "Allow",
-        Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        Action: ["dynamodb:UpdateItem"],
         Resource: TABLE,
       },
       { Sid: "ReadArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${BUCKET}/artifacts/*` },
@@ -173,7 +173,7 @@ describe("agents: the AgentOrchestration component (mocks)", function () {
       {
         Sid: "CompleteApproval",
         Effect: "Allow",
-        Action: ["lambda:SendDurableExecutionCallbackSuccess", "lambda:SendDurableExecutionCallbackFailure"],
+        Action: ["lambda:SendDurableExecutionCallbackSuccess"],
         Resource: exec,
       },
       { Sid: "PresignReports", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${BUCKET}/reports/*` },

@@ -5,6 +5,7 @@
  * bundle run as a child process (the same esbuild bundle the image ships).
  */
 import { spawn, spawnSync } from "node:child_process";
+import { childRecordingEnv } from "../harness/aws-calls";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
@@ -379,7 +380,11 @@ export function runWorker(
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--enable-source-maps", script], {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        ...childRecordingEnv("functions/tamma-worker"),
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     if (child.pid && onSpawn) onSpawn(child.pid);
