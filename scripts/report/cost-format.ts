@@ -18,7 +18,12 @@ export function formatCost(est: CostEstimate, prices: Prices): string[] {
   lines.push("", "Usage-driven rates (per unit of each system's own work, with this stack's settings):");
   for (const r of est.rates) {
     lines.push(`  ${r.label}: ${usd(r.usd, 4)} per ${r.unit}`);
-    for (const p of r.parts) {
+    // Alternatives (not in the total) share every part but the capacity: show only what differs.
+    const main = est.rates.find((x) => x.system === r.system && x.inTotal);
+    const shown =
+      r.inTotal || !main ? r.parts : r.parts.filter((p) => !main.parts.some((q) => q.item === p.item));
+    if (shown.length < r.parts.length) lines.push("      (other parts as in the configured rate)");
+    for (const p of shown) {
       lines.push(
         `      ${p.item.padEnd(64)} ${fmtQty(p.quantity)} ${p.unit} × $${p.unitUsd} = ${usd(p.usd, 6)}`,
       );
@@ -27,7 +32,7 @@ export function formatCost(est: CostEstimate, prices: Prices): string[] {
   lines.push("", "Reference month (fixed part + these volumes at the rates above):");
   for (const l of est.reference) {
     lines.push(
-      `  ${l.system.padEnd(10)} ${l.volume} ${l.unit}(s) × ${usd(l.rateUsd, 4)} = ${usd(l.monthlyUsd)}`,
+      `  ${l.system.padEnd(10)} ${l.volume} × ${l.unit} at ${usd(l.rateUsd, 4)} = ${usd(l.monthlyUsd)}`,
     );
   }
   lines.push(

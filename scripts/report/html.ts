@@ -114,7 +114,7 @@ function costSection(est: CostEstimate | undefined, prices: Prices | undefined):
   );
   for (const l of est.reference) {
     out.push(
-      `<tr><td>${esc(l.system)}</td><td class="num">${l.volume} ${esc(l.unit)}(s)</td><td class="num">${usd(l.rateUsd, 4)}</td><td class="num">${usd(l.monthlyUsd)}</td></tr>`,
+      `<tr><td>${esc(l.system)}</td><td class="num">${l.volume} × ${esc(l.unit)}</td><td class="num">${usd(l.rateUsd, 4)}</td><td class="num">${usd(l.monthlyUsd)}</td></tr>`,
     );
   }
   out.push(`<tr><td>fixed part</td><td></td><td></td><td class="num">${usd(est.fixedUsd)}</td></tr>`);

@@ -30,6 +30,16 @@ const PROBE = `JSON.stringify({
   links: document.querySelectorAll("link[href]").length,
 })`;
 
+/**
+ * Each stack's fixed part worked out by hand from Pulumi.<stack>.yaml and the table (730 h): a NAT gateway
+ * $0.045/h and its EIP $0.005/h, an interface endpoint $0.01/h per AZ (3 AZs), the DLQ alarm $0.10.
+ */
+const FIXED_BY_HAND: Record<string, number> = {
+  dev: +(730 * (0.045 + 0.005) + 0.1).toFixed(2), // Single NAT, no endpoints: 36.60
+  stage: +(730 * (0.045 + 0.005) + 3 * 3 * 730 * 0.01 + 0.1).toFixed(2), // Single NAT, 3 endpoints: 102.30
+  prod: +(3 * 730 * (0.045 + 0.005) + 3 * 3 * 730 * 0.01 + 0.1).toFixed(2), // NAT per AZ, 3 endpoints: 175.30
+};
+
 interface Probe {
   nodes: string[];
   rows: string[];
@@ -86,6 +96,7 @@ describe("plan --html: the report page in headless Chromium", function () {
       const prices = loadPriceTable(model.region);
       assert.ok(prices, `price table for ${model.region}`);
       const est = estimateCost(model, prices);
+      assert.equal(+est.fixedUsd.toFixed(2), FIXED_BY_HAND[stack], "fixed part as worked out by hand");
       const html = renderHtml(model, est, prices);
       // Nothing a page could fetch: no external script, stylesheet, image or font.
       assert.doesNotMatch(html, /<(script|img|link|iframe)[^>]+(src|href)=["']?https?:/i);
