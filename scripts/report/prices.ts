@@ -17,6 +17,8 @@ const priceEntry = z.object({
   offerCode: z.string().optional(),
   usageType: z.string().optional(),
   attributes: z.record(z.string(), z.string()).optional(),
+  /** Price-list units per unit of this table (1,000,000 for a per-million figure); default 1. */
+  listUnitsPerUnit: z.number().positive().optional(),
   note: z.string().optional(),
 });
 
