@@ -110,7 +110,9 @@ export const SCRIPT = `
       g.classList.toggle("dim", !hit);
     });
   });
-  var first = data.nodes.filter(function (n) { return n.findings.length; })[0] || data.nodes[0];
+  // Start on a finding if there is one, else on the first resource with a fixed cost.
+  var first = data.nodes.filter(function (n) { return n.findings.length; })[0] ||
+    data.nodes.filter(function (n) { return n.cls === "fixed"; })[0] || data.nodes[0];
   if (first) show(first.urn);
 })();
 `;

@@ -181,6 +181,7 @@ export function renderHtml(
       name: r.name,
       type: r.type,
       summary: summarize(r),
+      cls: est?.perResource.get(r.urn)?.class ?? "unpriced",
       cost: est?.perResource.get(r.urn)?.note ?? "not priced (no price table)",
       findings: (findingsByUrn.get(r.urn) ?? []).map((f) => ({
         policy: f.policy,

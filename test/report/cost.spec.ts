@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { estimateCost } from "../../scripts/report/cost";
 import { formatCost } from "../../scripts/report/cost-format";
+import { renderHtml } from "../../scripts/report/html";
 import { parseReportFlags } from "../../scripts/report";
 import { layoutPlan } from "../../scripts/report/layout";
 import { PlanModel, ReportResource } from "../../scripts/report/model";
@@ -161,6 +162,26 @@ describe("plan --cost: the estimate", () => {
     const t = tammaTaskHoursPerAudioHour();
     assert.equal(t.jobs, 6);
     assert.equal(+t.taskHours.toFixed(4), +((6 * 87) / 3600).toFixed(4));
+  });
+
+  it("draws a policy finding on its resource and lists it, escaped", () => {
+    const bucket = res("raw", "aws:s3/bucket:Bucket", { bucket: "<raw>" });
+    const m: PlanModel = {
+      ...model([bucket]),
+      findings: [
+        { policy: "s3-encrypted", enforcementLevel: "mandatory", message: "no SSE <here>", urn: bucket.urn },
+      ],
+      standIns: [{ key: "ai-platform:tammaSupabaseServiceKey", secret: true }],
+    };
+    const html = renderHtml(m, estimateCost(m, prices), prices);
+    assert.match(
+      html,
+      /<g class="node c-usage finding" data-urn="urn:pulumi:t::ai-platform::aws:s3\/bucket:Bucket::raw"/,
+    );
+    assert.ok(html.includes('s3-encrypted: <a href="#" data-select='));
+    assert.ok(html.includes("no SSE &#60;here&#62;") && !html.includes("<here>") && !html.includes("<raw>"));
+    assert.ok(html.includes("pulumi config set --secret tammaSupabaseServiceKey &lt;value&gt;"));
+    assert.match(html, /1<\/b> blocking/);
   });
 
   it("parses --cost and --html <file> off the plan's arguments", () => {

@@ -103,6 +103,8 @@ describe("plan --html: the report page in headless Chromium", function () {
       assert.doesNotMatch(html, /url\(\s*["']?https?:/i);
       // Stand-in secrets (and so real ones) never reach the page.
       assert.doesNotMatch(html, /test-secret-|mock-secret-access-key/);
+      for (const s of run.standIns)
+        assert.ok(html.includes(`<code>${s.key}</code>`), `secret to set: ${s.key}`);
       const file = path.join(BUILD, `report-${stack}.html`);
       fs.mkdirSync(BUILD, { recursive: true });
       fs.writeFileSync(file, html);
