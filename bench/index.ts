@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { CliError, parseCli, runCli } from "../scripts/cli";
 
 interface BenchModule {
   /** One line saying what the benchmark measures. */
@@ -12,17 +13,27 @@ interface BenchModule {
   run(): Promise<void>;
 }
 
-async function main(filter: string[]): Promise<void> {
+const USAGE = "npm run bench [-- <name>...] [--minutes N] [--repeat N]";
+
+async function main(argv: string[]): Promise<void> {
+  // `--minutes` and `--repeat` are read by the tamma bench itself (process.argv); they are declared here so that
+  // the strict parser accepts them and still refuses any other flag.
+  const spec = {
+    usage: USAGE,
+    flags: { minutes: { type: "string" }, repeat: { type: "string" } },
+    positionals: { min: 0, max: 20 },
+  } as const;
+  const filter = parseCli(spec, argv).positionals;
   const files = fs
     .readdirSync(__dirname)
     .filter((f) => f.endsWith(".bench.ts"))
     .sort();
   const chosen = files.filter((f) => filter.length === 0 || filter.some((n) => f.startsWith(n)));
   if (chosen.length === 0) {
-    console.error(
+    throw new CliError(
       `no benchmark matches ${filter.join(", ")} (have: ${files.map((f) => f.replace(".bench.ts", "")).join(", ")})`,
+      true,
     );
-    process.exit(2);
   }
   for (const file of chosen) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -34,15 +45,4 @@ async function main(filter: string[]): Promise<void> {
   }
 }
 
-/** Bench names only: `--name value` options are left for the benches themselves to read (e.g. tamma's `--minutes`). */
-function benchNames(args: string[]): string[] {
-  return args.filter((a, i) => !a.startsWith("--") && !(i > 0 && args[i - 1].startsWith("--")));
-}
-
-main(benchNames(process.argv.slice(2))).then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runCli(USAGE, () => main(process.argv.slice(2)));

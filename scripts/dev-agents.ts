@@ -31,6 +31,7 @@ import {
 import { apiEvent, parse } from "../test/agents/support/events";
 import type { AgentTask } from "../test/agents/support/local-aws";
 import { startRig, TASK_PHASE, type Rig } from "../test/agents/support/workflow-rig";
+import { CliError, parseCli, runCli } from "./cli";
 
 type Phase = "research" | "analysis" | "writing";
 const PHASE_AGENT: Record<Phase, AgentName> = {
@@ -46,12 +47,42 @@ const started = Date.now();
 const say = (line: string) =>
   console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
 
-function usage(message?: string): never {
-  if (message) console.error(`dev:agents: ${message}`);
-  console.error(
-    'usage: npm run dev:agents -- "<topic>" [--approve | --reject] [--fail=research|analysis|writing]',
-  );
-  process.exit(2);
+const USAGE = 'npm run dev:agents -- "<topic>" [--approve | --reject] [--fail=research|analysis|writing]';
+const SPEC = {
+  usage: USAGE,
+  flags: {
+    approve: { type: "boolean" },
+    reject: { type: "boolean" },
+    fail: { type: "string", choices: ["research", "analysis", "writing"] },
+  },
+  positionals: { min: 0, max: 200 },
+} as const;
+
+/** A value as readable text: JSON objects indented, multi-line strings (a report) as indented text blocks. */
+export function readable(value: unknown, indent = "    "): string {
+  if (typeof value === "string") {
+    const trimmed = value.trim();
+    if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+      try {
+        return readable(JSON.parse(trimmed), indent);
+      } catch {
+        // not JSON: plain text below
+      }
+    }
+    return value.includes("\n")
+      ? "\n" +
+          value
+            .split("\n")
+            .map((l) => indent + l)
+            .join("\n")
+      : value;
+  }
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    return Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `\n${indent}${k}: ${readable(v, indent + "  ")}`)
+      .join("");
+  }
+  return JSON.stringify(value);
 }
 
 /** One line reader for the whole run (a second reader would lose lines the first one buffered). */
@@ -135,17 +166,13 @@ async function startCallbackBridge(
 }
 
 async function main(argv: string[]): Promise<number> {
-  const flags = argv.filter((a) => a.startsWith("--"));
-  const words = argv.filter((a) => !a.startsWith("--"));
-  const topic = words.join(" ").trim();
-  if (!topic) usage("give a topic");
-  if (topic.length > 2000) usage("the topic is longer than 2000 characters");
-  const decision = flags.includes("--approve") ? true : flags.includes("--reject") ? false : undefined;
-  const fail = flags.find((f) => f.startsWith("--fail="))?.slice("--fail=".length);
-  if (fail && !["research", "analysis", "writing"].includes(fail))
-    usage(`--fail must be research, analysis or writing`);
-  for (const f of flags)
-    if (!["--approve", "--reject"].includes(f) && !f.startsWith("--fail=")) usage(`unknown option ${f}`);
+  const { flags, positionals } = parseCli(SPEC, argv);
+  const topic = positionals.join(" ").trim();
+  if (!topic) throw new CliError("give a topic", true);
+  if (topic.length > 2000) throw new CliError("the topic is longer than 2000 characters", true);
+  if (flags.approve && flags.reject) throw new CliError("--approve and --reject exclude each other", true);
+  const decision = flags.approve ? true : flags.reject ? false : undefined;
+  const fail = flags.fail;
 
   say(
     "starting local servers on 127.0.0.1: Bedrock Converse stand-in, callback bridge, dynalite, s3rver, Lambda/EventBridge recorder, AgentCore endpoint",
@@ -335,7 +362,9 @@ async function main(argv: string[]): Promise<number> {
     stop = true;
     await watcher;
     const result = done.getResult() as { status: string };
-    say(`durable execution ${done.getStatus()}: ${JSON.stringify(result)}`);
+    // The workflow's own status decides: a workflow that FAILED is a durable execution that ended normally
+    // with a failure result, not a success.
+    say(`workflow ${result.status} (durable execution ${done.getStatus()}):${readable(result)}`);
     const got = parse(await rig.api(apiEvent("GET /workflows/{workflow_id}", { path: { workflow_id: id } })));
     say(
       `GET /workflows/${id} → status ${got.status}, steps ${JSON.stringify((got.steps_completed as { step_name: string }[]).map((s) => s.step_name))}`,
@@ -346,7 +375,7 @@ async function main(argv: string[]): Promise<number> {
       const report = await (
         await s3.send(new GetObjectCommand({ Bucket: rig.bucket, Key: String(got.report_s3_key) }))
       ).Body!.transformToString();
-      say(`reports/${id}/final_report.json: ${report}`);
+      say(`reports/${id}/final_report.json:${readable(report)}`);
       s3.destroy();
     }
     const byAgent = Object.values(PHASE_AGENT)
@@ -366,10 +395,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+if (require.main === module) runCli(USAGE, () => main(process.argv.slice(2)));

@@ -14,6 +14,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
+import { envInt, parseCli, reportError } from "./cli";
 import { LOCAL_ENV, createPlaygroundTable, startLocalDynamo, toApiEvent } from "./playground-local";
 
 const TABLE = "PlaygroundScores-local";
@@ -35,8 +36,11 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
+const USAGE = "[PORT=3000] npm run dev:playground";
+
 async function main(): Promise<void> {
-  const port = Number(process.env.PORT ?? 3000);
+  parseCli({ usage: USAGE, flags: {}, positionals: { max: 0 } }, process.argv.slice(2));
+  const port = envInt("PORT", 3000, 0, 65535);
   console.log("dev:playground: starting dynalite (in memory) on 127.0.0.1 ...");
   const dynamo = await startLocalDynamo();
   console.log(`dev:playground: DynamoDB endpoint ${dynamo.endpoint} (calls are counted per request)`);
@@ -115,7 +119,5 @@ async function main(): Promise<void> {
   process.once("SIGTERM", stop);
 }
 
-main().catch((err) => {
-  console.error(`dev:playground: ${(err as Error).stack ?? err}`);
-  process.exit(1);
-});
+// The server keeps running after main resolves; only a failure ends the process (bad input: one line, exit 2).
+main().catch((err) => process.exit(reportError(USAGE, err)));

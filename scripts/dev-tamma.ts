@@ -11,6 +11,7 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Context, SQSEvent } from "aws-lambda";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { CliError, parseCli, runCli } from "./cli";
 import {
   EcsStandIn,
   LocalS3,
@@ -33,14 +34,12 @@ const OUT_DIR = path.resolve(__dirname, "..", ".dev", "tamma");
 
 const step = (n: number, text: string) => console.log(`\n[${n}] ${text}`);
 
+const USAGE = "npm run dev:tamma -- <audio file>   (any format ffmpeg reads: wav, mp3, m4a, flac, ...)";
+
 async function main(argv: string[]): Promise<number> {
-  const input = argv.find((a) => !a.startsWith("-"));
-  if (!input || !fs.existsSync(input) || !fs.statSync(input).isFile()) {
-    console.error(
-      "usage: npm run dev:tamma -- <audio file>   (any format ffmpeg reads: wav, mp3, m4a, flac, ...)",
-    );
-    return 2;
-  }
+  const [input] = parseCli({ usage: USAGE, flags: {}, positionals: { min: 1, max: 1 } }, argv).positionals;
+  if (!fs.existsSync(input) || !fs.statSync(input).isFile())
+    throw new CliError(`${input}: no such file`, true);
   try {
     run("ffmpeg", ["-version"]);
   } catch {
@@ -156,10 +155,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e instanceof Error ? e.stack : e);
-    process.exit(1);
-  },
-);
+runCli(USAGE, () => main(process.argv.slice(2)));

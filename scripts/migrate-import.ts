@@ -6,6 +6,10 @@
  * placeholders, listed with the command that finds each one.
  */
 
+import { MOCK_ACCOUNT } from "../test/harness/mocks";
+import { SeedSystem, newReason } from "./migrate-seeds";
+import { TfState, tfImportId } from "./migrate-tfstate";
+
 /** What the builder needs of a registered resource (test/harness/mocks.ts RecordedResource fits). */
 export interface Registered {
   urn: string;
@@ -24,7 +28,6 @@ export interface ImportEntry {
   parent?: string;
   provider?: string;
   component?: boolean;
-  protect?: boolean;
 }
 
 export interface ImportFile {
@@ -45,10 +48,21 @@ export interface Skipped {
   reason: string;
 }
 
+/** A resource of the system that is created new (not in the import file), and why. */
+export interface CreatedNew {
+  resource: string;
+  type: string;
+  reason: string;
+}
+
 export interface ImportPlan {
   file: ImportFile;
   placeholders: Placeholder[];
   skipped: Skipped[];
+  /** Filled by `applySeed`: resources created new instead of imported. */
+  createdNew: CreatedNew[];
+  /** Filled by `applySeed` with a state: seed addresses in the state that nothing imports, with the reason. */
+  notTakenOver: { address: string; reason: string }[];
   /** URNs to create first with `pulumi up --target`: the system's provider and components (no cloud resource). */
   targets: string[];
 }
@@ -190,7 +204,7 @@ export function findSystemComponent(resources: Registered[], system: string): Re
 
 export function buildImportPlan(
   resources: Registered[],
-  opts: { rootUrn: string; region: string; protect: boolean },
+  opts: { rootUrn: string; region: string },
 ): ImportPlan {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const inSubtree = (r: Registered): boolean => {
@@ -245,6 +259,11 @@ export function buildImportPlan(
     } catch (e) {
       throw new Error(`migrate: ${r.type} "${r.name}": ${(e as Error).message}`, { cause: e });
     }
+    // Inputs computed from other resources' outputs carry offline stand-ins (the mocks' account, generated
+    // ids); none of them may reach an import file.
+    if (id.includes(MOCK_ACCOUNT)) id = id.split(MOCK_ACCOUNT).join(ctx.account());
+    if (MOCK_ID.test(id))
+      id = ctx.placeholder("cloud-generated id", "read it from the resource in the AWS console or CLI");
     const providerUrn = r.provider?.split("::").slice(0, -1).join("::");
     const provider = providerUrn ? byUrn.get(providerUrn) : undefined;
     if (provider && !nameTable[provider.name]) {
@@ -257,7 +276,6 @@ export function buildImportPlan(
       id,
       parent: parentName,
       provider: provider?.name,
-      ...(opts.protect ? { protect: true } : {}),
     });
   }
   if (accountUsed) {
@@ -268,5 +286,86 @@ export function buildImportPlan(
       find: "aws sts get-caller-identity --query Account --output text",
     });
   }
-  return { file: { nameTable, resources: entries }, placeholders, skipped, targets };
+  return {
+    file: { nameTable, resources: entries },
+    placeholders,
+    skipped,
+    targets,
+    createdNew: [],
+    notTakenOver: [],
+  };
+}
+
+/** Generated ids of the offline mocks (e.g. `...-Mock000034-DEFAULT`). */
+export const MOCK_ID = /Mock\d{4,}/;
+const ACCOUNT_TOKEN = "<PLACEHOLDER:account-id>";
+
+/**
+ * Narrows an import plan to what the seed's Terraform holds: resources the seed does not have are created new
+ * (with the reason); with a state, every mapped resource gets the id the state records, the account id comes
+ * from the state's ARNs, and a resource whose id in the state differs from the one the program derives
+ * (a renamed queue, role, ...) is created new too, naming both.
+ */
+export function applySeed(plan: ImportPlan, seed: SeedSystem, state?: TfState): ImportPlan {
+  const createdNew: CreatedNew[] = [];
+  const resources: ImportEntry[] = [];
+  const taken = new Set<string>();
+  for (const entry of plan.file.resources) {
+    const address = seed.imports[entry.name];
+    const outside = seed.outsideState[entry.name] !== undefined;
+    if (!address && !outside) {
+      createdNew.push({ resource: entry.name, type: entry.type, reason: newReason(seed, entry.name) });
+      continue;
+    }
+    let id = entry.id ?? "";
+    if (state && address) {
+      const inst = state.instances.get(address);
+      if (!inst) {
+        createdNew.push({
+          resource: entry.name,
+          type: entry.type,
+          reason: `${address} is not in ${state.file}: nothing to import, the resource is created new`,
+        });
+        continue;
+      }
+      taken.add(address);
+      const fromState = tfImportId(inst);
+      const derived = state.account ? id.split(ACCOUNT_TOKEN).join(state.account) : id;
+      if (!derived.includes("<PLACEHOLDER:") && derived !== fromState) {
+        createdNew.push({
+          resource: entry.name,
+          type: entry.type,
+          reason: `the state's ${address} is "${fromState}", the program's is "${derived}": a different name means a new resource (the settings of Pulumi.<stack>.yaml decide it); retire the old one after cut-over`,
+        });
+        continue;
+      }
+      id = fromState;
+    }
+    if (state?.account) id = id.split(ACCOUNT_TOKEN).join(state.account);
+    resources.push({ ...entry, id });
+  }
+  const text = JSON.stringify(resources);
+  const placeholders = plan.placeholders.filter((p) => text.includes(p.token));
+  const notTakenOver = state
+    ? [...state.instances.keys()]
+        .filter((a) => !taken.has(a))
+        .map((address) => ({
+          address,
+          reason:
+            seed.retired[address] ??
+            Object.entries(seed.retired).find(
+              ([k]) => k.endsWith("*") && address.startsWith(k.slice(0, -1)),
+            )?.[1] ??
+            (createdNew.length && Object.values(seed.imports).includes(address)
+              ? "its replacement is created new (see above)"
+              : "not part of the program"),
+        }))
+    : [];
+  return {
+    ...plan,
+    file: { nameTable: plan.file.nameTable, resources },
+    placeholders,
+    createdNew: [...createdNew],
+    notTakenOver,
+  };
 }

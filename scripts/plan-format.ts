@@ -13,6 +13,8 @@ export interface PlanResource {
   custom: boolean;
   protect?: boolean;
   importId?: string;
+  /** Not registered offline: listed from an awsx component's known shape (scripts/plan-awsx.ts). */
+  derived?: boolean;
 }
 
 /** Input paths worth showing per resource type (first match wins; `*` is the fallback). */
@@ -56,6 +58,11 @@ export const SUMMARY_FIELDS: Record<string, string[]> = {
   "aws:lambda/alias:Alias": ["name", "functionName"],
   "aws:cloudwatch/eventRule:EventRule": ["name"],
   "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": ["policyName"],
+  "aws:ec2/vpc:Vpc": ["cidrBlock"],
+  "aws:ec2/subnet:Subnet": ["type"],
+  "aws:ec2/route:Route": ["to"],
+  "aws:ec2/eip:Eip": ["costs"],
+  "aws:ec2/natGateway:NatGateway": ["costs"],
   "*": ["name", "bucket", "family", "functionName", "routeKey"],
 };
 
@@ -99,17 +106,24 @@ export function formatPlan(stack: string, resources: PlanResource[], findings: F
     for (const r of children.get(parent) ?? []) {
       const pad = "  ".repeat(depth);
       const summary = summarize(r);
-      lines.push(`${pad}${r.custom ? "+" : "#"} ${r.type}  ${r.name}${summary ? "  " + summary : ""}`);
+      const mark = r.derived ? "~" : r.custom ? "+" : "#";
+      lines.push(`${pad}${mark} ${r.type}  ${r.name}${summary ? "  " + summary : ""}`);
       walk(r.urn, depth + 1);
     }
   };
-  lines.push(`Resources of stack "${stack}" (# component, + resource):`);
+  lines.push(
+    `Resources of stack "${stack}" (# component, + resource, ~ resource an awsx component creates, listed from its known shape):`,
+  );
   if (resources.length === 0) lines.push("  (none: this stack enables no system)");
   walk(undefined, 1);
 
   const counts = new Map<string, number>();
   for (const r of resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
-  lines.push("", `Counts by type (${resources.length} in all):`);
+  const derived = resources.filter((r) => r.derived).length;
+  lines.push(
+    "",
+    `Counts by type (${resources.length} in all${derived ? `, ${derived} of them listed from awsx's known shape` : ""}):`,
+  );
   for (const [type, n] of [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
     lines.push(`  ${String(n).padStart(4)}  ${type}`);
   }

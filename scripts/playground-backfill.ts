@@ -11,6 +11,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { createdKey, isoUtc, rankKey } from "../functions/playground-api/keys";
+import { CliError, parseCli, runCli } from "./cli";
 import { METADATA } from "../functions/playground-api/table";
 
 type Item = Record<string, unknown>;
@@ -114,25 +115,24 @@ export async function backfill(
   return result;
 }
 
+const USAGE = "npm run playground:backfill -- <TableName, e.g. PlaygroundScores-dev> [--dry-run]";
+
 async function main(argv: string[]): Promise<void> {
-  const dryRun = argv.includes("--dry-run");
-  const names = argv.filter((a) => !a.startsWith("--"));
-  if (names.length !== 1) {
-    console.error("usage: npm run playground:backfill -- <TableName, e.g. PlaygroundScores-dev> [--dry-run]");
-    process.exit(2);
-  }
+  const { flags, positionals } = parseCli(
+    { usage: USAGE, flags: { "dry-run": { type: "boolean" } }, positionals: { min: 1, max: 1 } },
+    argv,
+  );
+  const dryRun = !!flags["dry-run"];
   const raw = new DynamoDBClient({});
   try {
-    console.log(`backfill: ${dryRun ? "dry run over" : "updating"} table ${names[0]} ...`);
-    await backfill(DynamoDBDocumentClient.from(raw), names[0], { dryRun });
+    console.log(`backfill: ${dryRun ? "dry run over" : "updating"} table ${positionals[0]} ...`);
+    await backfill(DynamoDBDocumentClient.from(raw), positionals[0], { dryRun });
+  } catch (err) {
+    // AWS answers (no credentials, no such table) are the user's to fix: one line, no stack.
+    throw new CliError(`backfill: ${(err as Error).message}`);
   } finally {
     raw.destroy();
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((err) => {
-    console.error(`backfill: ${(err as Error).message}`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runCli(USAGE, () => main(process.argv.slice(2)));

@@ -13,6 +13,7 @@
 import * as yaml from "js-yaml";
 import { NotFoundError } from "../providers/http";
 import { TamaConnection, resolveConnection, tamaCall } from "../providers/tama/client";
+import { CliError, parseCli, runCli } from "./cli";
 import * as w from "../providers/tama/wire";
 
 type Any = Record<string, unknown>;
@@ -273,20 +274,36 @@ export function generateWorkspaceYaml(objects: ImportedObject[]): string {
   ].join("\n");
 }
 
+const USAGE =
+  "npm run -s tama:import -- [--yaml] <id>...   (space:<id> | source:<id> | limit:<id> | <sourceId>/<modelId> | <id>)\n" +
+  "  --yaml: print an ai-platform:tamaWorkspace block for the stack file instead of TypeScript\n" +
+  "connection: TAMA_BASE_URL, TAMA_CLIENT_ID + TAMA_CLIENT_SECRET or TAMA_API_KEY";
+
 export async function main(argv: string[]): Promise<number> {
-  if (argv.length === 0 || argv.includes("--help")) {
-    console.error(
-      "usage: npm run tama:import -- [--yaml] <id>...   (space:<id> | source:<id> | limit:<id> | <sourceId>/<modelId> | <id>)\n" +
-        "  --yaml: print an ai-platform:tamaWorkspace block for the stack file instead of TypeScript\n" +
-        "connection: TAMA_BASE_URL, TAMA_CLIENT_ID + TAMA_CLIENT_SECRET or TAMA_API_KEY",
-    );
-    return argv.length === 0 ? 2 : 0;
+  const { flags, positionals: ids } = parseCli(
+    {
+      usage: USAGE,
+      flags: { yaml: { type: "boolean" }, help: { type: "boolean" } },
+      positionals: { min: 0, max: 1000 },
+    },
+    argv,
+  );
+  if (flags.help) {
+    console.error(`usage: ${USAGE}`);
+    return 0;
   }
-  const asYaml = argv.includes("--yaml");
-  const ids = argv.filter((a) => a !== "--yaml");
-  const c = resolveConnection({});
-  console.error(`tama:import: reading ${ids.length} object(s) from ${c.baseUrl} ...`);
-  const objects = await fetchObjects(c, ids, (l) => console.error(`  ${l}`));
+  if (ids.length === 0) throw new CliError("give at least one Tama object id", true);
+  const asYaml = !!flags.yaml;
+  let c: ReturnType<typeof resolveConnection>;
+  let objects: Awaited<ReturnType<typeof fetchObjects>>;
+  try {
+    c = resolveConnection({});
+    console.error(`tama:import: reading ${ids.length} object(s) from ${c.baseUrl} ...`);
+    objects = await fetchObjects(c, ids, (l) => console.error(`  ${l}`));
+  } catch (err) {
+    // Connection settings and the API's answers are the user's to fix: one line, no stack.
+    throw new CliError(`tama:import: ${(err as Error).message}`);
+  }
   process.stdout.write(
     asYaml ? generateWorkspaceYaml(objects) : generateImport(objects, { source: c.baseUrl }),
   );
@@ -294,12 +311,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(`tama:import: ${(err as Error).message}`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCli(USAGE, () => main(process.argv.slice(2)));

@@ -1,17 +1,16 @@
 /**
  * The plan as a report: `--cost` prints the monthly estimate, `--html <file>` writes one self-contained page.
- * scripts/plan.ts parses these flags with `parseReportFlags` and hands its evaluated plan to `writeReports`.
+ * scripts/plan.ts parses these flags and hands its evaluated plan to `writeReports`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Finding } from "../../policy/evaluate";
-import type { RecordedResource } from "../../test/harness/mocks";
 import type { StandIn } from "../../test/harness/stackfile";
 import { readStackConfig } from "../../test/harness/stackfile";
 import { CostEstimate, estimateCost } from "./cost";
 import { formatCost } from "./cost-format";
 import { renderHtml } from "./html";
-import { PlanModel } from "./model";
+import { PlanModel, ReportResource } from "./model";
 import { loadPriceTable, pricedRegions, Prices } from "./prices";
 
 export interface ReportFlags {
@@ -19,27 +18,10 @@ export interface ReportFlags {
   html?: string;
 }
 
-/** Splits `--cost` and `--html <file>` (or `--html=<file>`) off the plan's arguments. */
-export function parseReportFlags(argv: string[]): { flags: ReportFlags; rest: string[] } | { error: string } {
-  const flags: ReportFlags = { cost: false };
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--cost") flags.cost = true;
-    else if (a === "--html" || a.startsWith("--html=")) {
-      const file = a === "--html" ? argv[++i] : a.slice("--html=".length);
-      if (!file || file.startsWith("-")) return { error: "--html needs a file name: --html <file.html>" };
-      if (!/\.html?$/i.test(file)) return { error: `--html: "${file}" must end in .html` };
-      flags.html = file;
-    } else rest.push(a);
-  }
-  return { flags, rest };
-}
-
 /** The plan model from what plan.ts evaluated. */
 export function planModel(
   stack: string,
-  resources: RecordedResource[],
+  resources: ReportResource[],
   findings: Finding[],
   standIns: StandIn[],
   config = readStackConfig(stack).config,
@@ -60,6 +42,7 @@ export function planModel(
       custom: r.custom,
       protect: r.protect,
       importId: r.importId,
+      derived: r.derived,
       provider: r.provider,
       dependencies: r.dependencies,
       propertyDependencies: r.propertyDependencies,

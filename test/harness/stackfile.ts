@@ -46,8 +46,31 @@ export interface StandIn {
   secret: boolean;
 }
 
+/** A stack or project file that cannot be read: one line naming the file (and line), for command-line tools. */
+export class StackFileError extends Error {
+  readonly userError = true;
+  constructor(message: string) {
+    super(message);
+    this.name = "StackFileError";
+  }
+}
+
+/** Parses a YAML file; a syntax error becomes a `StackFileError` naming the file, line and column. */
+export function loadYamlFile(file: string): unknown {
+  try {
+    return yaml.load(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    if (e instanceof yaml.YAMLException) {
+      const at = e.mark ? ` line ${e.mark.line + 1}, column ${e.mark.column + 1}` : "";
+      throw new StackFileError(`${path.basename(file)}${at}: YAML syntax error: ${e.reason}`);
+    }
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new StackFileError(`${file} does not exist`);
+    throw e;
+  }
+}
+
 export function readProjectFile(root = REPO_ROOT): ProjectFile {
-  return yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
+  return loadYamlFile(path.join(root, "Pulumi.yaml")) as ProjectFile;
 }
 
 /** Stack names that have a `Pulumi.<stack>.yaml`. */
@@ -68,9 +91,11 @@ export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
   const project = readProjectFile(root);
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
-    throw new Error(`No stack file Pulumi.${stack}.yaml (stacks here: ${listStacks(root).join(", ")})`);
+    throw new StackFileError(
+      `unknown stack "${stack}": no Pulumi.${stack}.yaml (stacks: ${listStacks(root).join(", ")})`,
+    );
   }
-  const stackFile = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const stackFile = (loadYamlFile(file) ?? {}) as { config?: Record<string, unknown> };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);

@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import { estimateCost } from "../../scripts/report/cost";
 import { formatCost } from "../../scripts/report/cost-format";
 import { renderHtml } from "../../scripts/report/html";
-import { parseReportFlags } from "../../scripts/report";
+import { CliError } from "../../scripts/cli";
+import { main as planMain } from "../../scripts/plan";
 import { layoutPlan } from "../../scripts/report/layout";
 import { PlanModel, ReportResource } from "../../scripts/report/model";
 import { loadPriceTable, PRICE_KEYS, Prices } from "../../scripts/report/prices";
@@ -184,25 +185,19 @@ describe("plan --cost: the estimate", () => {
     assert.match(html, /1<\/b> blocking/);
   });
 
-  it("parses --cost and --html <file> off the plan's arguments", () => {
-    assert.deepEqual(parseReportFlags(["dev", "--cost"]), { flags: { cost: true }, rest: ["dev"] });
-    assert.deepEqual(parseReportFlags(["--html", "out/r.html", "prod"]), {
-      flags: { cost: false, html: "out/r.html" },
-      rest: ["prod"],
-    });
-    assert.deepEqual(parseReportFlags(["--html=r.htm", "dev"]), {
-      flags: { cost: false, html: "r.htm" },
-      rest: ["dev"],
-    });
-    assert.deepEqual(parseReportFlags(["dev", "--html"]), {
-      error: "--html needs a file name: --html <file.html>",
-    });
-    assert.deepEqual(parseReportFlags(["dev", "--html", "--cost"]), {
-      error: "--html needs a file name: --html <file.html>",
-    });
-    assert.deepEqual(parseReportFlags(["dev", "--html", "r.txt"]), {
-      error: '--html: "r.txt" must end in .html',
-    });
+  it("plan refuses a bad --html before evaluating anything", async () => {
+    await assert.rejects(
+      planMain(["dev", "--html"]),
+      (e: Error) => e instanceof CliError && /--html needs a value/.test(e.message),
+    );
+    await assert.rejects(
+      planMain(["dev", "--html", "--cost"]),
+      (e: Error) => e instanceof CliError && /--html needs a value/.test(e.message),
+    );
+    await assert.rejects(
+      planMain(["dev", "--html", "r.txt"]),
+      (e: Error) => e instanceof CliError && e.message === '--html: "r.txt" must end in .html',
+    );
   });
 
   it("lays out one node per registration and labels the declared edges", () => {

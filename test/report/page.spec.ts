@@ -164,6 +164,6 @@ describe("plan --html: the report page in headless Chromium", function () {
       encoding: "utf8",
     });
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /--html needs a file name/);
+    assert.match(bad.stderr, /option --html needs a value/);
   });
 });

@@ -198,7 +198,8 @@ describe("tama import generator and lookups", function () {
     );
     assert.ok(!res.stdout.includes(STATIC_KEY) && !res.stderr.includes(STATIC_KEY));
     const missing = await runScript(["no-such-id"]);
-    assert.equal(missing.status, 1);
+    assert.equal(missing.status, 2, "an id the API does not know is bad input: one line, exit 2");
+    assert.doesNotMatch(missing.stderr, /\n\s+at /, "no stack trace");
     assert.match(missing.stderr, /No space, source, limit with id "no-such-id"/);
   });
 
