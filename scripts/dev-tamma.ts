@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     step(1, "starting local S3 (s3rver), a Supabase REST stand-in and an ECS RunTask stand-in on 127.0.0.1");
     s3 = await startS3([RAW, DERIVED]);
-    supabase = await startSupabase({ columns: ["status", "derived_key", "error"] });
+    supabase = await startSupabase({ columns: ["status", "derived_key", "error", "loudness_mode"] });
     supabase.rows.set(JOB_ID, { id: Number(JOB_ID), status: "pending", s3_key: s3Key });
     const aws = localAwsEnv(s3.endpoint);
     const sb = supabase;
