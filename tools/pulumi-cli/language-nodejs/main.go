@@ -336,8 +336,9 @@ func (h *host) RunPlugin(
 		args = append(args, req.GetArgs()...)
 	}
 	cmd := exec.CommandContext(stream.Context(), "node", args...)
+	// A policy pack runs in its own directory: @pulumi/policy reads the pack's version from ./package.json.
 	cmd.Dir = dir
-	if req.GetPwd() != "" {
+	if req.GetKind() != "analyzer" && req.GetPwd() != "" {
 		cmd.Dir = req.GetPwd()
 	}
 	cmd.Env = nodeEnv(req.GetInfo(), req.GetEnv()...)
