@@ -92,6 +92,8 @@ export class EngineBed {
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_SKIP_CONFIRMATIONS: "true",
+      // `preview --json` prints engine events line by line (policy events included), like `up --json`.
+      PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true",
       // `tsc --noEmit` type-checks the program in npm test; the engine runs it transpiled only.
       PULUMI_NODEJS_TRANSPILE_ONLY: "true",
       // No network: any proxied (non-loopback) connection is refused at once.
