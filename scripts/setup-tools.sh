@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Sets up what the tests need beyond node_modules, each step printing one progress line (npm run setup:tools;
+# npm test runs it first). Idempotent and cached: a second run takes seconds.
+#   1. prerequisites: Go (builds the Pulumi CLI) and Python 3 with venv (tools that live in a virtualenv);
+#      missing -> stop at once printing the command to run.
+#   2. ffmpeg and ffprobe (Tamma media tests): installed from Debian when running as root, else stop with the command.
+#   3. the real Pulumi CLI and our Node.js language host, built from tools/pulumi-cli (version pinned in its go.mod)
+#      into .tools/bin, with the dynamic-provider launcher beside them; skipped when the binaries there are newer
+#      than the module's sources, or when a `pulumi` already on PATH has the pinned version.
+#   4. every tools/*/setup.sh (each is idempotent and caches under .tools/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+BIN="$ROOT/.tools/bin"
+MOD="$ROOT/tools/pulumi-cli"
+started=$SECONDS
+
+step() { printf '[setup:tools %3ss] %s\n' "$((SECONDS - started))" "$*"; }
+stop() {
+  printf '[setup:tools] STOP: %s\n' "$1" >&2
+  printf '[setup:tools] run:  %s\n' "$2" >&2
+  exit 1
+}
+is_root() { [ "$(id -u)" -eq 0 ]; }
+sudo_prefix() { is_root || printf 'sudo '; }
+
+# --- 1. prerequisites --------------------------------------------------------------------------------------------
+step "1/4 prerequisites: go, python3 (venv)"
+command -v go >/dev/null 2>&1 ||
+  stop "Go is not installed; it builds the Pulumi CLI for the engine tests (Go 1.21+ fetches the pinned toolchain itself)" \
+    "$(sudo_prefix)apt-get update && $(sudo_prefix)apt-get install -y golang-go"
+command -v python3 >/dev/null 2>&1 ||
+  stop "Python 3 is not installed; the tools under tools/ keep their virtualenvs in .tools/" \
+    "$(sudo_prefix)apt-get update && $(sudo_prefix)apt-get install -y python3 python3-venv"
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 ||
+  stop "Python 3 has no venv/ensurepip module" "$(sudo_prefix)apt-get update && $(sudo_prefix)apt-get install -y python3-venv"
+step "1/4 prerequisites: $(go version | awk '{print $3}'), $(python3 --version)"
+
+# --- 2. ffmpeg ---------------------------------------------------------------------------------------------------
+step "2/4 ffmpeg and ffprobe (Tamma media tests)"
+if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
+  if is_root && command -v apt-get >/dev/null 2>&1; then
+    step "2/4 ffmpeg missing: apt-get update && apt-get install -y ffmpeg"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
+  else
+    stop "ffmpeg/ffprobe are not installed and this is not root" "sudo apt-get update && sudo apt-get install -y ffmpeg"
+  fi
+fi
+step "2/4 $(ffmpeg -version 2>/dev/null | head -1 | cut -d' ' -f1-3)"
+
+# --- 3. Pulumi CLI + language host -------------------------------------------------------------------------------
+version="$(awk '$1 == "github.com/pulumi/pulumi/pkg/v3" {print $2}' "$MOD/go.mod")"
+[ -n "$version" ] || stop "tools/pulumi-cli/go.mod pins no github.com/pulumi/pulumi/pkg/v3" "git checkout tools/pulumi-cli/go.mod"
+step "3/4 Pulumi CLI $version and Node.js language host -> .tools/bin"
+mkdir -p "$BIN"
+install -m 0755 "$MOD/launchers/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-resource-pulumi-nodejs"
+
+up_to_date() { # $1 = binary; true when it exists and is newer than every source of the module
+  [ -x "$1" ] || return 1
+  [ -z "$(find "$MOD" -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -newer "$1" -print -quit)" ]
+}
+build() { # $1 = output name, $2 = package, $3 = ldflags
+  (cd "$MOD" && CGO_ENABLED=0 go build -ldflags "$3" -o "$BIN/$1" "$2")
+}
+
+path_pulumi="$(PATH="${PATH//$BIN:/}" command -v pulumi || true)"
+if [ -n "$path_pulumi" ] && [ "$("$path_pulumi" version 2>/dev/null)" = "$version" ] &&
+  command -v pulumi-language-nodejs >/dev/null 2>&1; then
+  step "3/4 using $path_pulumi ($version) already on PATH"
+else
+  if up_to_date "$BIN/pulumi"; then
+    step "3/4 pulumi: cached"
+  else
+    step "3/4 pulumi: go build (first time: downloads the modules and compiles, a few minutes)"
+    build pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+      "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version"
+  fi
+  if up_to_date "$BIN/pulumi-language-nodejs"; then
+    step "3/4 pulumi-language-nodejs: cached"
+  else
+    step "3/4 pulumi-language-nodejs: go build"
+    build pulumi-language-nodejs ./language-nodejs "-X main.version=${version#v}"
+  fi
+  got="$("$BIN/pulumi" version)"
+  [ "$got" = "$version" ] || stop ".tools/bin/pulumi reports '$got', expected $version" "rm -rf .tools/bin && npm run setup:tools"
+  step "3/4 .tools/bin/pulumi $got"
+fi
+
+# --- 4. tools/*/setup.sh -----------------------------------------------------------------------------------------
+shopt -s nullglob
+scripts=(tools/*/setup.sh)
+step "4/4 ${#scripts[@]} tool setup script(s): ${scripts[*]:-none}"
+for s in "${scripts[@]}"; do
+  step "4/4 $s"
+  bash "$s"
+done
+step "done"
