@@ -50,6 +50,18 @@ function workspace(limit: number, adopted?: { id: string; limit: number }): Obj 
   };
 }
 
+/** `ai-platform:e2eFunctions`: the seed's process-orders sample with this memory size. */
+function functions(memoryMb: number): Obj {
+  return {
+    "process-orders": {
+      runtime: "python3-http-debian",
+      codePath: "functions/e2e-process-orders/handler.py",
+      memoryMb,
+      timeoutSeconds: 30,
+    },
+  };
+}
+
 function byName(state: StateFile): Record<string, StateResource> {
   const out: Record<string, StateResource> = {};
   for (const r of state.deployment.resources ?? []) out[r.urn.slice(r.urn.lastIndexOf("::") + 2)] = r;
@@ -69,10 +81,10 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
   let e2e: E2eEmulator;
   let state: StateFile;
 
-  /** Rewrites the stack file's `ai-platform:tamaWorkspace`, keeping everything else (secure values included). */
-  function setWorkspace(ws: Obj): void {
+  /** Rewrites stack config values, keeping everything else (secure values included). */
+  function setConfig(values: Obj): void {
     const doc = yaml.load(bed.readStackFile(STACK)) as { config: Obj };
-    doc.config["ai-platform:tamaWorkspace"] = ws;
+    Object.assign(doc.config, values);
     bed.write(`Pulumi.${STACK}.yaml`, yaml.dump(doc, { lineWidth: 200 }));
   }
 
@@ -101,6 +113,7 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
       "e2e:projectId": EMULATOR_DEFAULTS.projectId,
       "e2e:location": EMULATOR_DEFAULTS.location,
       "ai-platform:tamaWorkspace": workspace(100),
+      "ai-platform:e2eFunctions": functions(256),
     });
     await bed.ok(["stack", "init", STACK, "--non-interactive"]);
     for (const [k, v] of Object.entries({
@@ -121,6 +134,7 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
   it("up creates every object, and the state holds the emulators' ids", async () => {
     const run = await up();
     assert.equal(summaryOf(run.events).result, "succeeded");
+    assert.deepEqual(diagnostics(run.events, "warning"), [], "the engine printed no warning");
     const changed = changedNames(run.events);
     for (const n of [SPACE, SOURCE, MODEL, LIMIT, FUNCTION, "tama", "e2e"])
       assert.deepEqual(changed[n], ["create"], n);
@@ -143,11 +157,12 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
 
   it("a changed input is an update in place (same id)", async () => {
     const before = idOf(state, LIMIT);
-    setWorkspace(workspace(200));
+    setConfig({ "ai-platform:tamaWorkspace": workspace(200), "ai-platform:e2eFunctions": functions(512) });
     const run = await up();
-    assert.deepEqual(changedNames(run.events), { [LIMIT]: ["update"] });
+    assert.deepEqual(changedNames(run.events), { [LIMIT]: ["update"], [FUNCTION]: ["update"] });
     assert.equal(idOf(state, LIMIT), before);
     assert.equal(tama.limits.get(before)?.count, 200);
+    assert.equal(e2e.functions.get(idOf(state, FUNCTION))?.memory, 512);
   });
 
   it("refresh picks up drift and drops an object deleted behind our back; the next up restores both", async () => {
@@ -155,15 +170,26 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
     const modelId = idOf(state, MODEL);
     tama.limits.get(limitId)!.count = 300; // changed in the Tama console
     tama.models.delete(modelId); // deleted in the Tama console
+    e2e.functions.get(idOf(state, FUNCTION))!.timeout = 99; // changed in the E2E console
     const refresh = await bed.events("refresh", STACK);
     assert.equal(refresh.result.code, 0, refresh.result.stderr);
     state = await bed.exportState(STACK);
     assert.equal(byName(state)[MODEL], undefined, "the deleted model left the state");
     assert.equal(byName(state)[LIMIT].outputs?.limit, 300, "the drifted limit value is in the state");
+    assert.equal(
+      (byName(state)[FUNCTION].outputs?.config as Obj | undefined)?.timeoutSeconds,
+      99,
+      "the drifted timeout is in the state",
+    );
 
     const run = await up();
-    assert.deepEqual(changedNames(run.events), { [MODEL]: ["create"], [LIMIT]: ["update"] });
+    assert.deepEqual(changedNames(run.events), {
+      [MODEL]: ["create"],
+      [LIMIT]: ["update"],
+      [FUNCTION]: ["update"],
+    });
     assert.equal(tama.limits.get(limitId)?.count, 200);
+    assert.equal(e2e.functions.get(idOf(state, FUNCTION))?.timeout, 30);
     assert.equal(tama.models.size, 1);
     assert.ok(tama.models.has(idOf(state, MODEL)));
   });
@@ -199,7 +225,7 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
       count: 10,
       provision_state: "active",
     });
-    setWorkspace(workspace(200, { id: existing, limit: 25 }));
+    setConfig({ "ai-platform:tamaWorkspace": workspace(200, { id: existing, limit: 25 }) });
     tama.resetLog();
     const run = await up();
     assert.deepEqual(changedNames(run.events), { [ADOPTED]: ["create"] });
