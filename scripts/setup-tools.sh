@@ -26,9 +26,13 @@ sudo_prefix() { is_root || printf 'sudo '; }
 
 # --- 1. prerequisites --------------------------------------------------------------------------------------------
 step "1/4 prerequisites: go, python3 (venv)"
+# Debian 12's golang-go is 1.19, too old: Go >= 1.21 is needed (it fetches the toolchain go.mod names by itself).
+go_install="curl -fsSL https://go.dev/dl/go1.26.8.linux-amd64.tar.gz | $(sudo_prefix)tar -C /usr/local -xz && export PATH=\$PATH:/usr/local/go/bin"
 command -v go >/dev/null 2>&1 ||
-  stop "Go is not installed; it builds the Pulumi CLI for the engine tests (Go 1.21+ fetches the pinned toolchain itself)" \
-    "$(sudo_prefix)apt-get update && $(sudo_prefix)apt-get install -y golang-go"
+  stop "Go is not installed; it builds the Pulumi CLI for the engine tests" "$go_install"
+go_minor="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
+[ "${go_minor:-0}" -ge 21 ] 2>/dev/null ||
+  stop "$(go env GOVERSION) is too old to build the Pulumi CLI (Go >= 1.21 needed)" "$go_install"
 command -v python3 >/dev/null 2>&1 ||
   stop "Python 3 is not installed; the tools under tools/ keep their virtualenvs in .tools/" \
     "$(sudo_prefix)apt-get update && $(sudo_prefix)apt-get install -y python3 python3-venv"
