@@ -60,34 +60,37 @@ step "3/4 Pulumi CLI $version and Node.js language host -> .tools/bin"
 mkdir -p "$BIN"
 install -m 0755 "$MOD/launchers/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-resource-pulumi-nodejs"
 
-up_to_date() { # $1 = binary; true when it exists and is newer than every source of the module
-  [ -x "$1" ] || return 1
-  [ -z "$(find "$MOD" -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -newer "$1" -print -quit)" ]
-}
-build() { # $1 = output name, $2 = package, $3 = ldflags
-  (cd "$MOD" && CGO_ENABLED=0 go build -ldflags "$3" -o "$BIN/$1" "$2")
-}
+# The binaries are kept per version and source hash in the user's cache (shared by every clone on this machine, so a
+# fresh clone or CI costs seconds once one build exists) and linked into .tools/bin.
+sources() { (cd "$MOD" && find . -type f \( \( -name '*.go' ! -name '*_test.go' \) -o -name go.mod -o -name go.sum \) | LC_ALL=C sort); }
+hash="$(cd "$MOD" && sources | xargs sha256sum | sha256sum | cut -c1-16)"
+CACHE="${AI_PLATFORM_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ai-platform}/pulumi-cli/$version-$hash"
 
 path_pulumi="$(PATH="${PATH//$BIN:/}" command -v pulumi || true)"
 if [ -n "$path_pulumi" ] && [ "$("$path_pulumi" version 2>/dev/null)" = "$version" ] &&
-  command -v pulumi-language-nodejs >/dev/null 2>&1; then
+  [ -n "$(PATH="${PATH//$BIN:/}" command -v pulumi-language-nodejs || true)" ]; then
+  rm -f "$BIN/pulumi" "$BIN/pulumi-language-nodejs"
   step "3/4 using $path_pulumi ($version) already on PATH"
 else
-  if up_to_date "$BIN/pulumi"; then
-    step "3/4 pulumi: cached"
+  if [ -x "$CACHE/pulumi" ] && [ -x "$CACHE/pulumi-language-nodejs" ]; then
+    step "3/4 cached build: $CACHE"
   else
+    tmp="$CACHE.tmp.$$"
+    mkdir -p "$tmp"
     step "3/4 pulumi: go build (first time: downloads the modules and compiles, a few minutes)"
-    build pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
-      "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version"
-  fi
-  if up_to_date "$BIN/pulumi-language-nodejs"; then
-    step "3/4 pulumi-language-nodejs: cached"
-  else
+    (cd "$MOD" && CGO_ENABLED=0 go build -o "$tmp/pulumi" \
+      -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
+      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
     step "3/4 pulumi-language-nodejs: go build"
-    build pulumi-language-nodejs ./language-nodejs "-X main.version=${version#v}"
+    (cd "$MOD" && CGO_ENABLED=0 go build -o "$tmp/pulumi-language-nodejs" -ldflags "-X main.version=${version#v}" \
+      ./language-nodejs)
+    rm -rf "$CACHE"
+    mv "$tmp" "$CACHE"
   fi
+  ln -sfn "$CACHE/pulumi" "$BIN/pulumi"
+  ln -sfn "$CACHE/pulumi-language-nodejs" "$BIN/pulumi-language-nodejs"
   got="$("$BIN/pulumi" version)"
-  [ "$got" = "$version" ] || stop ".tools/bin/pulumi reports '$got', expected $version" "rm -rf .tools/bin && npm run setup:tools"
+  [ "$got" = "$version" ] || stop ".tools/bin/pulumi reports '$got', expected $version" "rm -rf '$CACHE' && npm run setup:tools"
   step "3/4 .tools/bin/pulumi $got"
 fi
 
