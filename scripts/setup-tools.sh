@@ -58,7 +58,7 @@ version="$(awk '$1 == "github.com/pulumi/pulumi/pkg/v3" {print $2}' "$MOD/go.mod
 [ -n "$version" ] || stop "tools/pulumi-cli/go.mod pins no github.com/pulumi/pulumi/pkg/v3" "git checkout tools/pulumi-cli/go.mod"
 step "3/4 Pulumi CLI $version and Node.js language host -> .tools/bin"
 mkdir -p "$BIN"
-install -m 0755 "$MOD/launchers/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-resource-pulumi-nodejs"
+rm -f "$BIN/pulumi-resource-pulumi-nodejs" # lives beside the CLI (below), where the CLI looks first
 
 # The binaries are kept per version and source hash in the user's cache (shared by every clone on this machine, so a
 # fresh clone or CI costs seconds once one build exists) and linked into .tools/bin.
@@ -87,6 +87,9 @@ else
     rm -rf "$CACHE"
     mv "$tmp" "$CACHE"
   fi
+  # The CLI looks for plugins beside its own (resolved) path and warns when PATH has another copy: the launcher
+  # lives only there.
+  install -m 0755 "$MOD/launchers/pulumi-resource-pulumi-nodejs" "$CACHE/pulumi-resource-pulumi-nodejs"
   ln -sfn "$CACHE/pulumi" "$BIN/pulumi"
   ln -sfn "$CACHE/pulumi-language-nodejs" "$BIN/pulumi-language-nodejs"
   got="$("$BIN/pulumi" version)"

@@ -155,6 +155,14 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
     assert.deepEqual(writes, [], "no write reached the Tama API");
   });
 
+  it("a refresh with no drift changes nothing: read agrees with what create recorded", async () => {
+    const refresh = await bed.events("refresh", STACK);
+    assert.equal(refresh.result.code, 0, refresh.result.stderr);
+    assert.deepEqual(changedNames(refresh.events), {});
+    const run = await up();
+    assert.deepEqual(changedNames(run.events), {}, "and the next up has nothing to do");
+  });
+
   it("a changed input is an update in place (same id)", async () => {
     const before = idOf(state, LIMIT);
     setConfig({ "ai-platform:tamaWorkspace": workspace(200), "ai-platform:e2eFunctions": functions(512) });
