@@ -5,8 +5,8 @@
 #      missing -> stop at once printing the command to run.
 #   2. ffmpeg and ffprobe (Tamma media tests): installed from Debian when running as root, else stop with the command.
 #   3. the real Pulumi CLI and our Node.js language host, built from tools/pulumi-cli (version pinned in its go.mod)
-#      into .tools/bin, with the dynamic-provider launcher beside them; skipped when the binaries there are newer
-#      than the module's sources, or when a `pulumi` already on PATH has the pinned version.
+#      once per version and source hash into the user's cache, with the dynamic-provider launcher beside them, and
+#      linked into .tools/bin; skipped when a `pulumi` of the pinned version is already on PATH.
 #   4. every tools/*/setup.sh (each is idempotent and caches under .tools/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
