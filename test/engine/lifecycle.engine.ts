@@ -50,16 +50,17 @@ function workspace(limit: number, adopted?: { id: string; limit: number }): Obj 
   };
 }
 
-/** `ai-platform:e2eFunctions`: the seed's process-orders sample with this memory size. */
-function functions(memoryMb: number): Obj {
-  return {
-    "process-orders": {
-      runtime: "python3-http-debian",
-      codePath: "functions/e2e-process-orders/handler.py",
-      memoryMb,
-      timeoutSeconds: 30,
-    },
+/** `ai-platform:e2eFunctions`: the seed's process-orders sample with this memory size (and a function to adopt). */
+function functions(memoryMb: number, adopt?: string): Obj {
+  const sample = {
+    runtime: "python3-http-debian",
+    codePath: "functions/e2e-process-orders/handler.py",
+    memoryMb,
+    timeoutSeconds: 30,
   };
+  return adopt
+    ? { "process-orders": sample, legacy: { ...sample, physicalName: adopt, adopt: true } }
+    : { "process-orders": sample };
 }
 
 function byName(state: StateFile): Record<string, StateResource> {
@@ -222,7 +223,7 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
     assert.equal(tama.limits.size, 1);
   });
 
-  it("existingId adopts an object made outside Pulumi: no create call, the declared values are applied", async () => {
+  it("existingId (Tama) and adopt (E2E) take over objects made outside Pulumi: no create call, declared values applied", async () => {
     const source = idOf(state, SOURCE);
     const existing = randomUUID();
     tama.limits.set(existing, {
@@ -233,12 +234,20 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
       count: 10,
       provision_state: "active",
     });
-    setConfig({ "ai-platform:tamaWorkspace": workspace(200, { id: existing, limit: 25 }) });
+    e2e.seed({ name: "legacy-orders", runtime: "python3-http-debian", memory: 128 });
+    setConfig({
+      "ai-platform:tamaWorkspace": workspace(200, { id: existing, limit: 25 }),
+      "ai-platform:e2eFunctions": functions(512, "legacy-orders"),
+    });
     tama.resetLog();
+    const creates = e2e.count("POST");
     const run = await up();
-    assert.deepEqual(changedNames(run.events), { [ADOPTED]: ["create"] });
+    assert.deepEqual(changedNames(run.events), { [ADOPTED]: ["create"], "e2e-legacy": ["create"] });
     assert.equal(idOf(state, ADOPTED), existing);
     assert.equal(tama.limits.get(existing)?.count, 25);
+    assert.equal(idOf(state, "e2e-legacy"), "legacy-orders");
+    assert.equal(e2e.functions.get("legacy-orders")?.memory, 512, "the declared memory was applied");
+    assert.equal(e2e.count("POST"), creates, "no function was created");
     assert.deepEqual(
       tama.apiRequests().filter((r) => r.method === "POST"),
       [],
@@ -302,7 +311,7 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
     const run = await bed.events("destroy", STACK);
     assert.equal(run.result.code, 0, run.result.stderr);
     const changed = changedNames(run.events);
-    for (const n of [SPACE, SOURCE, MODEL, LIMIT, ADOPTED, FUNCTION])
+    for (const n of [SPACE, SOURCE, MODEL, LIMIT, ADOPTED, FUNCTION, "e2e-legacy"])
       assert.deepEqual(changed[n], ["delete"], n);
     const ours = [...tama.spaces.values()].filter((s) => s.name === "Engine Space");
     assert.deepEqual([ours.length, tama.sources.size, tama.models.size, tama.limits.size], [0, 0, 0, 0]);
