@@ -102,4 +102,35 @@ describe("real Pulumi CLI: Pulumi.yaml and the committed stack files (tama/e2e-o
       assert.deepEqual(mocked.resources.map((r) => `${r.type} ${r.name}`).sort(), planned);
     });
   }
+
+  it("the check has teeth: a declared key without a default, or a declared secret set in plain text, fails preview", async () => {
+    const original = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8");
+    const project = yaml.load(original) as { config: Obj };
+    const stackFile = bed.readStackFile("dev");
+    try {
+      bed.write(
+        "Pulumi.yaml",
+        yaml.dump({ ...project, config: { ...project.config, probeRequired: { type: "string" } } }),
+      );
+      let r = await bed.run(["preview", "-s", "dev", "--non-interactive"]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stdout + r.stderr, /missing configuration value 'probeRequired'/);
+
+      const secretKey = { type: "string", secret: true };
+      bed.write(
+        "Pulumi.yaml",
+        yaml.dump({ ...project, config: { ...project.config, probeSecret: secretKey } }),
+      );
+      bed.write(
+        "Pulumi.dev.yaml",
+        stackFile.replace("config:\n", "config:\n  ai-platform:probeSecret: plain\n"),
+      );
+      r = await bed.run(["preview", "-s", "dev", "--non-interactive"]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stdout + r.stderr, /'probeSecret' must be encrypted/);
+    } finally {
+      bed.write("Pulumi.yaml", original);
+      bed.write("Pulumi.dev.yaml", stackFile);
+    }
+  });
 });
