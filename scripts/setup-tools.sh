@@ -5,8 +5,8 @@
 #      missing -> stop at once printing the command to run.
 #   2. ffmpeg and ffprobe (Tamma media tests): installed from Debian when running as root, else stop with the command.
 #   3. the real Pulumi CLI and our Node.js language host, built from tools/pulumi-cli (version pinned in its go.mod)
-#      into .tools/bin, with the dynamic-provider launcher beside them; skipped when the binaries there are newer
-#      than the module's sources, or when a `pulumi` already on PATH has the pinned version.
+#      once per version and source hash into the user's cache, with the dynamic-provider launcher beside them, and
+#      linked into .tools/bin; skipped when a `pulumi` of the pinned version is already on PATH.
 #   4. every tools/*/setup.sh (each is idempotent and caches under .tools/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,9 +26,13 @@ sudo_prefix() { is_root || printf 'sudo '; }
 
 # --- 1. prerequisites --------------------------------------------------------------------------------------------
 step "1/4 prerequisites: go, python3 (venv)"
+# Debian 12's golang-go is 1.19, too old: Go >= 1.21 is needed (it fetches the toolchain go.mod names by itself).
+go_install="curl -fsSL https://go.dev/dl/go1.26.8.linux-amd64.tar.gz | $(sudo_prefix)tar -C /usr/local -xz && export PATH=\$PATH:/usr/local/go/bin"
 command -v go >/dev/null 2>&1 ||
-  stop "Go is not installed; it builds the Pulumi CLI for the engine tests (Go 1.21+ fetches the pinned toolchain itself)" \
-    "$(sudo_prefix)apt-get update && $(sudo_prefix)apt-get install -y golang-go"
+  stop "Go is not installed; it builds the Pulumi CLI for the engine tests" "$go_install"
+go_minor="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
+[ "${go_minor:-0}" -ge 21 ] 2>/dev/null ||
+  stop "$(go env GOVERSION) is too old to build the Pulumi CLI (Go >= 1.21 needed)" "$go_install"
 command -v python3 >/dev/null 2>&1 ||
   stop "Python 3 is not installed; the tools under tools/ keep their virtualenvs in .tools/" \
     "$(sudo_prefix)apt-get update && $(sudo_prefix)apt-get install -y python3 python3-venv"
@@ -54,36 +58,42 @@ version="$(awk '$1 == "github.com/pulumi/pulumi/pkg/v3" {print $2}' "$MOD/go.mod
 [ -n "$version" ] || stop "tools/pulumi-cli/go.mod pins no github.com/pulumi/pulumi/pkg/v3" "git checkout tools/pulumi-cli/go.mod"
 step "3/4 Pulumi CLI $version and Node.js language host -> .tools/bin"
 mkdir -p "$BIN"
-install -m 0755 "$MOD/launchers/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-resource-pulumi-nodejs"
+rm -f "$BIN/pulumi-resource-pulumi-nodejs" # lives beside the CLI (below), where the CLI looks first
 
-up_to_date() { # $1 = binary; true when it exists and is newer than every source of the module
-  [ -x "$1" ] || return 1
-  [ -z "$(find "$MOD" -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -newer "$1" -print -quit)" ]
-}
-build() { # $1 = output name, $2 = package, $3 = ldflags
-  (cd "$MOD" && CGO_ENABLED=0 go build -ldflags "$3" -o "$BIN/$1" "$2")
-}
+# The binaries are kept per version and source hash in the user's cache (shared by every clone on this machine, so a
+# fresh clone or CI costs seconds once one build exists) and linked into .tools/bin.
+sources() { (cd "$MOD" && find . -type f \( \( -name '*.go' ! -name '*_test.go' \) -o -name go.mod -o -name go.sum \) | LC_ALL=C sort); }
+hash="$(cd "$MOD" && sources | xargs sha256sum | sha256sum | cut -c1-16)"
+CACHE="${AI_PLATFORM_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ai-platform}/pulumi-cli/$version-$hash"
 
 path_pulumi="$(PATH="${PATH//$BIN:/}" command -v pulumi || true)"
 if [ -n "$path_pulumi" ] && [ "$("$path_pulumi" version 2>/dev/null)" = "$version" ] &&
-  command -v pulumi-language-nodejs >/dev/null 2>&1; then
+  [ -n "$(PATH="${PATH//$BIN:/}" command -v pulumi-language-nodejs || true)" ]; then
+  rm -f "$BIN/pulumi" "$BIN/pulumi-language-nodejs"
   step "3/4 using $path_pulumi ($version) already on PATH"
 else
-  if up_to_date "$BIN/pulumi"; then
-    step "3/4 pulumi: cached"
+  if [ -x "$CACHE/pulumi" ] && [ -x "$CACHE/pulumi-language-nodejs" ]; then
+    step "3/4 cached build: $CACHE"
   else
+    tmp="$CACHE.tmp.$$"
+    mkdir -p "$tmp"
     step "3/4 pulumi: go build (first time: downloads the modules and compiles, a few minutes)"
-    build pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
-      "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version"
-  fi
-  if up_to_date "$BIN/pulumi-language-nodejs"; then
-    step "3/4 pulumi-language-nodejs: cached"
-  else
+    (cd "$MOD" && CGO_ENABLED=0 go build -o "$tmp/pulumi" \
+      -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
+      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
     step "3/4 pulumi-language-nodejs: go build"
-    build pulumi-language-nodejs ./language-nodejs "-X main.version=${version#v}"
+    (cd "$MOD" && CGO_ENABLED=0 go build -o "$tmp/pulumi-language-nodejs" -ldflags "-X main.version=${version#v}" \
+      ./language-nodejs)
+    rm -rf "$CACHE"
+    mv "$tmp" "$CACHE"
   fi
+  # The CLI looks for plugins beside its own (resolved) path and warns when PATH has another copy: the launcher
+  # lives only there.
+  install -m 0755 "$MOD/launchers/pulumi-resource-pulumi-nodejs" "$CACHE/pulumi-resource-pulumi-nodejs"
+  ln -sfn "$CACHE/pulumi" "$BIN/pulumi"
+  ln -sfn "$CACHE/pulumi-language-nodejs" "$BIN/pulumi-language-nodejs"
   got="$("$BIN/pulumi" version)"
-  [ "$got" = "$version" ] || stop ".tools/bin/pulumi reports '$got', expected $version" "rm -rf .tools/bin && npm run setup:tools"
+  [ "$got" = "$version" ] || stop ".tools/bin/pulumi reports '$got', expected $version" "rm -rf '$CACHE' && npm run setup:tools"
   step "3/4 .tools/bin/pulumi $got"
 fi
 

@@ -50,6 +50,19 @@ function workspace(limit: number, adopted?: { id: string; limit: number }): Obj 
   };
 }
 
+/** `ai-platform:e2eFunctions`: the seed's process-orders sample with this memory size (and a function to adopt). */
+function functions(memoryMb: number, adopt?: string): Obj {
+  const sample = {
+    runtime: "python3-http-debian",
+    codePath: "functions/e2e-process-orders/handler.py",
+    memoryMb,
+    timeoutSeconds: 30,
+  };
+  return adopt
+    ? { "process-orders": sample, legacy: { ...sample, physicalName: adopt, adopt: true } }
+    : { "process-orders": sample };
+}
+
 function byName(state: StateFile): Record<string, StateResource> {
   const out: Record<string, StateResource> = {};
   for (const r of state.deployment.resources ?? []) out[r.urn.slice(r.urn.lastIndexOf("::") + 2)] = r;
@@ -69,10 +82,10 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
   let e2e: E2eEmulator;
   let state: StateFile;
 
-  /** Rewrites the stack file's `ai-platform:tamaWorkspace`, keeping everything else (secure values included). */
-  function setWorkspace(ws: Obj): void {
+  /** Rewrites stack config values, keeping everything else (secure values included). */
+  function setConfig(values: Obj): void {
     const doc = yaml.load(bed.readStackFile(STACK)) as { config: Obj };
-    doc.config["ai-platform:tamaWorkspace"] = ws;
+    Object.assign(doc.config, values);
     bed.write(`Pulumi.${STACK}.yaml`, yaml.dump(doc, { lineWidth: 200 }));
   }
 
@@ -101,6 +114,7 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
       "e2e:projectId": EMULATOR_DEFAULTS.projectId,
       "e2e:location": EMULATOR_DEFAULTS.location,
       "ai-platform:tamaWorkspace": workspace(100),
+      "ai-platform:e2eFunctions": functions(256),
     });
     await bed.ok(["stack", "init", STACK, "--non-interactive"]);
     for (const [k, v] of Object.entries({
@@ -121,6 +135,7 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
   it("up creates every object, and the state holds the emulators' ids", async () => {
     const run = await up();
     assert.equal(summaryOf(run.events).result, "succeeded");
+    assert.deepEqual(diagnostics(run.events, "warning"), [], "the engine printed no warning");
     const changed = changedNames(run.events);
     for (const n of [SPACE, SOURCE, MODEL, LIMIT, FUNCTION, "tama", "e2e"])
       assert.deepEqual(changed[n], ["create"], n);
@@ -141,13 +156,22 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
     assert.deepEqual(writes, [], "no write reached the Tama API");
   });
 
+  it("a refresh with no drift changes nothing: read agrees with what create recorded", async () => {
+    const refresh = await bed.events("refresh", STACK);
+    assert.equal(refresh.result.code, 0, refresh.result.stderr);
+    assert.deepEqual(changedNames(refresh.events), {});
+    const run = await up();
+    assert.deepEqual(changedNames(run.events), {}, "and the next up has nothing to do");
+  });
+
   it("a changed input is an update in place (same id)", async () => {
     const before = idOf(state, LIMIT);
-    setWorkspace(workspace(200));
+    setConfig({ "ai-platform:tamaWorkspace": workspace(200), "ai-platform:e2eFunctions": functions(512) });
     const run = await up();
-    assert.deepEqual(changedNames(run.events), { [LIMIT]: ["update"] });
+    assert.deepEqual(changedNames(run.events), { [LIMIT]: ["update"], [FUNCTION]: ["update"] });
     assert.equal(idOf(state, LIMIT), before);
     assert.equal(tama.limits.get(before)?.count, 200);
+    assert.equal(e2e.functions.get(idOf(state, FUNCTION))?.memory, 512);
   });
 
   it("refresh picks up drift and drops an object deleted behind our back; the next up restores both", async () => {
@@ -155,15 +179,26 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
     const modelId = idOf(state, MODEL);
     tama.limits.get(limitId)!.count = 300; // changed in the Tama console
     tama.models.delete(modelId); // deleted in the Tama console
+    e2e.functions.get(idOf(state, FUNCTION))!.timeout = 99; // changed in the E2E console
     const refresh = await bed.events("refresh", STACK);
     assert.equal(refresh.result.code, 0, refresh.result.stderr);
     state = await bed.exportState(STACK);
     assert.equal(byName(state)[MODEL], undefined, "the deleted model left the state");
     assert.equal(byName(state)[LIMIT].outputs?.limit, 300, "the drifted limit value is in the state");
+    assert.equal(
+      (byName(state)[FUNCTION].outputs?.config as Obj | undefined)?.timeoutSeconds,
+      99,
+      "the drifted timeout is in the state",
+    );
 
     const run = await up();
-    assert.deepEqual(changedNames(run.events), { [MODEL]: ["create"], [LIMIT]: ["update"] });
+    assert.deepEqual(changedNames(run.events), {
+      [MODEL]: ["create"],
+      [LIMIT]: ["update"],
+      [FUNCTION]: ["update"],
+    });
     assert.equal(tama.limits.get(limitId)?.count, 200);
+    assert.equal(e2e.functions.get(idOf(state, FUNCTION))?.timeout, 30);
     assert.equal(tama.models.size, 1);
     assert.ok(tama.models.has(idOf(state, MODEL)));
   });
@@ -188,7 +223,7 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
     assert.equal(tama.limits.size, 1);
   });
 
-  it("existingId adopts an object made outside Pulumi: no create call, the declared values are applied", async () => {
+  it("existingId (Tama) and adopt (E2E) take over objects made outside Pulumi: no create call, declared values applied", async () => {
     const source = idOf(state, SOURCE);
     const existing = randomUUID();
     tama.limits.set(existing, {
@@ -199,12 +234,20 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
       count: 10,
       provision_state: "active",
     });
-    setWorkspace(workspace(200, { id: existing, limit: 25 }));
+    e2e.seed({ name: "legacy-orders", runtime: "python3-http-debian", memory: 128 });
+    setConfig({
+      "ai-platform:tamaWorkspace": workspace(200, { id: existing, limit: 25 }),
+      "ai-platform:e2eFunctions": functions(512, "legacy-orders"),
+    });
     tama.resetLog();
+    const creates = e2e.count("POST");
     const run = await up();
-    assert.deepEqual(changedNames(run.events), { [ADOPTED]: ["create"] });
+    assert.deepEqual(changedNames(run.events), { [ADOPTED]: ["create"], "e2e-legacy": ["create"] });
     assert.equal(idOf(state, ADOPTED), existing);
     assert.equal(tama.limits.get(existing)?.count, 25);
+    assert.equal(idOf(state, "e2e-legacy"), "legacy-orders");
+    assert.equal(e2e.functions.get("legacy-orders")?.memory, 512, "the declared memory was applied");
+    assert.equal(e2e.count("POST"), creates, "no function was created");
     assert.deepEqual(
       tama.apiRequests().filter((r) => r.method === "POST"),
       [],
@@ -268,7 +311,7 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
     const run = await bed.events("destroy", STACK);
     assert.equal(run.result.code, 0, run.result.stderr);
     const changed = changedNames(run.events);
-    for (const n of [SPACE, SOURCE, MODEL, LIMIT, ADOPTED, FUNCTION])
+    for (const n of [SPACE, SOURCE, MODEL, LIMIT, ADOPTED, FUNCTION, "e2e-legacy"])
       assert.deepEqual(changed[n], ["delete"], n);
     const ours = [...tama.spaces.values()].filter((s) => s.name === "Engine Space");
     assert.deepEqual([ours.length, tama.sources.size, tama.models.size, tama.limits.size], [0, 0, 0, 0]);

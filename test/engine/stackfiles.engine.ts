@@ -11,7 +11,8 @@ import { CLIENT_SECRET, OPENAI_KEY, startEmulator } from "../tama/helpers";
 import { TamaEmulator } from "../tama/emulator";
 import { E2eEmulator, EMULATOR_DEFAULTS } from "../e2e-faas/emulator";
 import { EngineBed, REPO_ROOT, requirePinnedCli } from "./bed";
-import { changedNames, diagnostics, parseEvents, summaryOf } from "./events";
+import { runProgram } from "../harness/program";
+import { changedNames, diagnostics, nameOf, parseEvents, summaryOf } from "./events";
 
 type Obj = Record<string, unknown>;
 
@@ -85,6 +86,51 @@ describe("real Pulumi CLI: Pulumi.yaml and the committed stack files (tama/e2e-o
         "a preview writes nothing",
       );
       assert.equal(e2e.count("POST") + e2e.count("PUT") + e2e.count("DELETE"), 0, "a preview writes nothing");
+
+      // The mocked run (what `npm run plan` and the unit tests see) registers the same resources as the engine plans.
+      const planned = [
+        ...new Set(
+          events
+            .map((e) => e.resOutputsEvent?.metadata)
+            .filter((m) => m && m.op === "create" && m.type !== "pulumi:pulumi:Stack")
+            .map((m) => `${m!.type} ${nameOf(m!.urn)}`),
+        ), // a component's step is reported again when it registers its outputs
+      ].sort();
+      const mocked = await runProgram(stack, {
+        overrides: { "ai-platform:systems": JSON.stringify(systems) },
+      });
+      assert.deepEqual(mocked.resources.map((r) => `${r.type} ${r.name}`).sort(), planned);
     });
   }
+
+  it("the check has teeth: a declared key without a default, or a declared secret set in plain text, fails preview", async () => {
+    const original = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8");
+    const project = yaml.load(original) as { config: Obj };
+    const stackFile = bed.readStackFile("dev");
+    try {
+      bed.write(
+        "Pulumi.yaml",
+        yaml.dump({ ...project, config: { ...project.config, probeRequired: { type: "string" } } }),
+      );
+      let r = await bed.run(["preview", "-s", "dev", "--non-interactive"]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stdout + r.stderr, /missing configuration value 'probeRequired'/);
+
+      const secretKey = { type: "string", secret: true };
+      bed.write(
+        "Pulumi.yaml",
+        yaml.dump({ ...project, config: { ...project.config, probeSecret: secretKey } }),
+      );
+      bed.write(
+        "Pulumi.dev.yaml",
+        stackFile.replace("config:\n", "config:\n  ai-platform:probeSecret: plain\n"),
+      );
+      r = await bed.run(["preview", "-s", "dev", "--non-interactive"]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stdout + r.stderr, /'probeSecret' must be encrypted/);
+    } finally {
+      bed.write("Pulumi.yaml", original);
+      bed.write("Pulumi.dev.yaml", stackFile);
+    }
+  });
 });
