@@ -73,6 +73,7 @@ const builders: Partial<Record<SystemName, SystemBuilder>> = {
         triggerTimeoutSeconds: t.tammaTriggerTimeoutSeconds,
         gpu: { enabled: t.tammaGpuEnabled, maxSize: t.tammaGpuMaxSize, instanceType: t.tammaGpuInstanceType },
         alarmTopicArn: t.tammaAlarmTopicArn,
+        alarmEmail: t.tammaAlarmEmail,
         supabaseUrl: t.tammaSupabaseUrl,
         supabaseServiceKey: t.tammaSupabaseServiceKey,
         logRetentionDays: cfg.logRetentionDays,

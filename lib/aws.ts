@@ -51,6 +51,8 @@ export function stackBoundaryArn(stack: string, provider: aws.Provider): pulumi.
 export interface Statement {
   Sid?: string;
   Effect: "Allow" | "Deny";
+  /** Resource policies only (bucket, topic policies). */
+  Principal?: string | Record<string, string | string[]>;
   Action: string | string[];
   Resource: pulumi.Input<string> | pulumi.Input<string>[];
   Condition?: Record<string, Record<string, unknown>>;

@@ -222,6 +222,7 @@ describe("tamma capacity and GPU", () => {
         "ECS_CLUSTER=tamma-prod-cluster",
         "ECS_ENABLE_GPU_SUPPORT=true",
         "ECS_ENABLE_CONTAINER_METADATA=true",
+        "ECS_AWSVPC_BLOCK_IMDS=true",
         "ECSCONFIG",
         "",
       ].join("\n"),
@@ -295,12 +296,17 @@ describe("tamma IAM statements", () => {
     assert.deepEqual(
       presignStatements({ rawBucketArn: arn.raw, derivedBucketArn: arn.derived, jobsQueueArn: arn.jobs }),
       [
-        { Sid: "PresignUpload", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${arn.raw}/*` },
+        {
+          Sid: "PresignUpload",
+          Effect: "Allow",
+          Action: ["s3:PutObject"],
+          Resource: [`${arn.raw}/audio/*`, `${arn.raw}/video/*`],
+        },
         {
           Sid: "PresignDownload",
           Effect: "Allow",
           Action: ["s3:GetObject"],
-          Resource: [`${arn.raw}/*`, `${arn.derived}/*`],
+          Resource: [`${arn.derived}/audio/*`],
         },
         { Sid: "NotifyJob", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: arn.jobs },
       ],
