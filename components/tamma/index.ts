@@ -12,6 +12,7 @@ import * as awsx from "@pulumi/awsx";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { assumeRolePolicy, keepLastImagesPolicy, nodeFunction, policyDocument } from "../../lib/aws";
+import { accessLogBucket, secureBucket } from "../../lib/buckets";
 import { Names } from "../../lib/naming";
 import { CapacityMode, capacityProviders, defaultStrategy } from "./capacity";
 import { checkFargateSize } from "./fargate";
@@ -263,6 +264,23 @@ export class TammaPipeline extends pulumi.ComponentResource {
     // The browser only PUTs to raw (presigned) and GETs cleaned files from derived.
     const raw = this.bucket(name, "raw", n, ["PUT"], stateful);
     const derived = this.bucket(name, "derived", n, ["GET", "HEAD"], stateful);
+    // Server access logs of both buckets go to the stack's locked-down log bucket; both are TLS-only.
+    const accessLogs = accessLogBucket(
+      `${name}-access-logs`,
+      {
+        bucketName: n.names.name("s3Bucket", "access-logs"),
+        accountId: aws.getCallerIdentityOutput({}, { parent: this }).accountId,
+        sourceBucketArns: [raw.arn, derived.arn],
+        forceDestroy: !n.protect,
+        protect: n.protect,
+      },
+      this,
+    );
+    for (const [role, bucket] of [
+      ["raw", raw],
+      ["derived", derived],
+    ] as const)
+      secureBucket(`${name}-${role}`, bucket, accessLogs, this);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-raw-lifecycle`,
       {
