@@ -7,10 +7,27 @@
  */
 import * as aws from "@pulumi/aws";
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { parsePolicyDocument, refersTo } from "./rules";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Props = Record<string, any>;
+
+/** A policy document given as JSON text or an object; undefined when unknown (rules.ts imports this module). */
+function parsePolicyDocument(doc: unknown): { Statement?: any } | undefined {
+  if (typeof doc === "string") {
+    try {
+      return JSON.parse(doc);
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof doc === "object" && doc !== null ? (doc as { Statement?: any }) : undefined;
+}
+
+/** Whether `resource.props[key]` refers to `target` (by property dependency, or by value). */
+function refersTo(resource: PolicyResource, key: string, target: PolicyResource, value: unknown): boolean {
+  if ((resource.propertyDependencies?.[key] ?? []).some((d) => d.urn === target.urn)) return true;
+  return value !== undefined && resource.props[key] === value;
+}
 
 const list = (v: unknown): any[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
 const statementsOf = (doc: unknown): Props[] => list(parsePolicyDocument(doc)?.Statement);
