@@ -10,8 +10,21 @@ import { loadSourceApiKeys } from "./config/tama";
 import { TammaPipeline } from "./components/tamma";
 import { ModelSharePlayground } from "./components/model-share";
 import { AgentOrchestration } from "./components/agents";
-import { awsProvider } from "./lib/aws";
+import { awsProvider, boundaryTransformation, stackBoundaryArn } from "./lib/aws";
 import { SystemName } from "./lib/naming";
+
+/** Options of an AWS system's component: its provider, and the stack's permissions boundary on its IAM. */
+function awsOptions(
+  cfg: PlatformConfig,
+  provider: ReturnType<typeof awsProvider>,
+): pulumi.ComponentResourceOptions {
+  return {
+    providers: [provider],
+    transformations: cfg.iamBoundary
+      ? [boundaryTransformation(cfg.iamBoundaryArn ?? stackBoundaryArn(cfg.stack, provider))]
+      : [],
+  };
+}
 
 /** Builds one system for the stack and returns its stack outputs. */
 type SystemBuilder = (cfg: PlatformConfig) => Record<string, pulumi.Input<unknown>>;
@@ -60,13 +73,14 @@ const builders: Partial<Record<SystemName, SystemBuilder>> = {
         triggerTimeoutSeconds: t.tammaTriggerTimeoutSeconds,
         gpu: { enabled: t.tammaGpuEnabled, maxSize: t.tammaGpuMaxSize, instanceType: t.tammaGpuInstanceType },
         alarmTopicArn: t.tammaAlarmTopicArn,
+        alarmEmail: t.tammaAlarmEmail,
         supabaseUrl: t.tammaSupabaseUrl,
         supabaseServiceKey: t.tammaSupabaseServiceKey,
         logRetentionDays: cfg.logRetentionDays,
         logLevel: cfg.logLevel,
         protect: cfg.protect,
       },
-      { providers: [provider] },
+      awsOptions(cfg, provider),
     );
     return {
       tammaClusterName: pipeline.clusterName,
@@ -103,7 +117,7 @@ const builders: Partial<Record<SystemName, SystemBuilder>> = {
         logLevel: cfg.logLevel,
         layer: p.playgroundUseLayer ? { path: p.playgroundLayerPath } : undefined,
       },
-      { providers: [provider] },
+      awsOptions(cfg, provider),
     );
     return {
       apiBaseUrl: playground.apiBaseUrl,
@@ -145,7 +159,7 @@ const builders: Partial<Record<SystemName, SystemBuilder>> = {
         logRetentionDays: cfg.logRetentionDays,
         protect: cfg.protect,
       },
-      { providers: [provider] },
+      awsOptions(cfg, provider),
     );
     return {
       agentsApiEndpoint: agents.apiEndpoint,

@@ -46,4 +46,18 @@ export const coreKeys = {
     default: false,
     schema: z.boolean(),
   } satisfies KeySpec<boolean>,
+  iamBoundary: {
+    type: "boolean",
+    description:
+      "Set the stack's permissions boundary (ai-platform-<stack>-boundary, made by the deploy project) on every IAM role and user; the deploy roles may only create roles that carry it.",
+    default: true,
+    schema: z.boolean(),
+  } satisfies KeySpec<boolean>,
+  iamBoundaryArn: {
+    type: "string",
+    optional: true,
+    description:
+      "A boundary of your own instead of ai-platform-<stack>-boundary (the deploy project's permissionsBoundaryArn).",
+    schema: z.string().regex(/^arn:aws:iam::\d{12}:policy\/.+$/, "an IAM policy ARN"),
+  } satisfies KeySpec<string>,
 };

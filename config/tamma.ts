@@ -109,10 +109,17 @@ export const tammaSection = section(
       type: "string",
       optional: true,
       description:
-        "SNS topic the dead-letter-queue alarm notifies (optional; without it the alarm only shows in CloudWatch).",
+        "SNS topic the dead-letter-queue alarm notifies (optional; without it the stack creates tamma-<stack>-alarms).",
       schema: z
         .string()
         .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "an SNS topic ARN"),
+    } satisfies KeySpec<string>,
+    tammaAlarmEmail: {
+      type: "string",
+      optional: true,
+      description:
+        "E-mail address subscribed to the alarm topic the stack creates (AWS mails a confirmation link first).",
+      schema: z.email({ message: "an e-mail address" }),
     } satisfies KeySpec<string>,
     tammaSupabaseUrl: {
       type: "string",
@@ -161,6 +168,13 @@ export const tammaSection = section(
         key: key("tammaTriggerBatchWindowSeconds"),
         problem: `got ${v.tammaTriggerBatchWindowSeconds} with a ${v.tammaQueueType} queue`,
         rule,
+      });
+    }
+    if (v.tammaAlarmEmail && v.tammaAlarmTopicArn) {
+      issues.push({
+        key: key("tammaAlarmEmail"),
+        problem: "is set together with tammaAlarmTopicArn",
+        rule: "subscribe the address to your own topic, or drop tammaAlarmTopicArn to use the stack's topic",
       });
     }
     return issues;

@@ -62,8 +62,37 @@ export const deployKeys = {
     namespace: NS,
     type: "string",
     optional: true,
-    description: "Permissions boundary set on every deploy role.",
+    description:
+      "Your own permissions boundary for the deploy roles and the program's roles, instead of the one iamBoundary creates.",
     schema: z.string().regex(/^arn:aws:iam::(aws|\d{12}):policy\/.+$/, "an IAM policy ARN"),
+  } satisfies KeySpec<string>,
+  iamBoundary: {
+    namespace: NS,
+    type: "boolean",
+    description:
+      "Create a permissions boundary per stack (ai-platform-<stack>-boundary), set it on the stack's roles and only let them create roles that carry it.",
+    default: true,
+    schema: z.boolean(),
+  } satisfies KeySpec<boolean>,
+  previewPolicyArns: {
+    namespace: NS,
+    type: "array",
+    description: "Managed policies of the read-only preview role of every stack.",
+    default: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+    schema: z.array(z.string().regex(/^arn:aws:iam::(aws|\d{12}):policy\/.+$/, "an IAM policy ARN")),
+  } satisfies KeySpec<string[]>,
+  githubOidcProviderArn: {
+    namespace: NS,
+    type: "string",
+    optional: true,
+    description:
+      "ARN of the account's token.actions.githubusercontent.com OIDC provider: the preview roles then trust the repository's pull-request runs.",
+    schema: z
+      .string()
+      .regex(
+        /^arn:aws:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/,
+        "an IAM OIDC provider ARN for token.actions.githubusercontent.com",
+      ),
   } satisfies KeySpec<string>,
   executorImage: {
     namespace: NS,
@@ -95,6 +124,9 @@ export interface DeployConfig {
   existingOidcProviderArn?: string;
   managedPolicyArns: string[];
   permissionsBoundaryArn?: string;
+  iamBoundary: boolean;
+  previewPolicyArns: string[];
+  githubOidcProviderArn?: string;
   executorImage: string;
   esc: boolean;
   region: string;
@@ -119,19 +151,33 @@ export function parseDeployConfig(raw: Record<string, string>): DeployConfig {
       rule: "least privilege: PowerUserAccess plus the scoped IAM policy, or your own policies with a boundary",
     });
   }
-  if (issues.length) throw new ConfigError(issues, "platform");
   const delivery = Object.fromEntries(
     Object.entries(DELIVERY).map(([s, row]) => [
       s,
-      { ...row, ...((v.stacks as Partial<Record<StackName, Partial<StackDelivery>>>)[s as StackName] ?? {}) },
+      {
+        ...row,
+        ...(((v.stacks ?? {}) as Partial<Record<StackName, Partial<StackDelivery>>>)[s as StackName] ?? {}),
+      },
     ]),
   ) as Record<StackName, StackDelivery>;
+  for (const [stack, row] of Object.entries(delivery)) {
+    if (row.deployCommits && row.previewPullRequests)
+      issues.push({
+        key: `${NS}:stacks`,
+        problem: `${stack} has both deployCommits and previewPullRequests`,
+        rule: "Deployments uses one role per stack, so pull-request code would run with the write role: preview pull requests with the GitHub workflow (read-only role), or turn deployCommits off for that stack",
+      });
+  }
+  if (issues.length) throw new ConfigError(issues, "platform");
   return {
     organization: v.organization,
     repository: v.repository,
     existingOidcProviderArn: v.existingOidcProviderArn,
     managedPolicyArns: v.managedPolicyArns,
     permissionsBoundaryArn: v.permissionsBoundaryArn,
+    iamBoundary: v.iamBoundary,
+    previewPolicyArns: v.previewPolicyArns,
+    githubOidcProviderArn: v.githubOidcProviderArn,
     executorImage: v.executorImage,
     esc: v.esc,
     region: region!,

@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { boundaryArn } from "./boundary";
 import { lambdaArchive, BundleOptions } from "./bundle";
 import { Names, SystemName, defaultTags, fitName } from "./naming";
 
@@ -27,10 +28,31 @@ export function awsProvider(
   );
 }
 
+/** Types that take a permissions boundary. */
+const BOUNDED_TYPES = new Set(["aws:iam/role:Role", "aws:iam/user:User"]);
+
+/**
+ * A transformation that sets `boundary` as the permissions boundary of every IAM role and user of a component
+ * (pass it in the component's `transformations`): the deploy roles may only create roles that carry it.
+ */
+export function boundaryTransformation(boundary: pulumi.Input<string>): pulumi.ResourceTransformation {
+  return (args) =>
+    BOUNDED_TYPES.has(args.type) && !args.props.permissionsBoundary
+      ? { props: { ...args.props, permissionsBoundary: boundary }, opts: args.opts }
+      : undefined;
+}
+
+/** The ARN of the boundary the deploy project creates for `stack`, in the provider's account. */
+export function stackBoundaryArn(stack: string, provider: aws.Provider): pulumi.Output<string> {
+  return aws.getCallerIdentityOutput({}, { provider }).accountId.apply((a) => boundaryArn(stack, a));
+}
+
 /** One IAM policy statement. `Action` is always explicit: the policy rules reject `*`. */
 export interface Statement {
   Sid?: string;
   Effect: "Allow" | "Deny";
+  /** Resource policies only (bucket, topic policies). */
+  Principal?: string | Record<string, string | string[]>;
   Action: string | string[];
   Resource: pulumi.Input<string> | pulumi.Input<string>[];
   Condition?: Record<string, Record<string, unknown>>;

@@ -19,6 +19,8 @@ import { tammaRules } from "./tamma";
 
 import { agentsRules } from "./agents";
 
+import { hardeningRules } from "./hardening";
+
 export type Rule = ResourceValidationPolicy | StackValidationPolicy;
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Props = Record<string, any>;
@@ -270,4 +272,10 @@ export const foundationRules: Rule[] = [
   awsDefaultTags,
 ];
 
-export const allRules: Rule[] = [...foundationRules, ...tammaRules, ...playgroundRules, ...agentsRules];
+export const allRules: Rule[] = [
+  ...foundationRules,
+  ...hardeningRules,
+  ...tammaRules,
+  ...playgroundRules,
+  ...agentsRules,
+];

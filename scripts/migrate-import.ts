@@ -95,6 +95,15 @@ export const IMPORT_IDS: Record<string, IdRule> = {
   "aws:s3/bucketPolicy:BucketPolicy": byBucket,
   "aws:s3/bucketNotification:BucketNotification": byBucket,
   "aws:s3/bucketOwnershipControls:BucketOwnershipControls": byBucket,
+  "aws:s3/bucketLogging:BucketLogging": byBucket,
+  "aws:sns/topic:Topic": (i, ctx) => `arn:aws:sns:${ctx.region}:${ctx.account()}:${req(i.name, "name")}`,
+  "aws:sns/topicPolicy:TopicPolicy": (_i, ctx) =>
+    ctx.placeholder("SNS topic ARN", "aws sns list-topics (the alarm topic of the stack)"),
+  "aws:sns/topicSubscription:TopicSubscription": (_i, ctx) =>
+    ctx.placeholder(
+      "SNS subscription ARN",
+      "aws sns list-subscriptions-by-topic --topic-arn <alarm topic ARN>",
+    ),
   "aws:dynamodb/table:Table": byName,
   "aws:lambda/function:Function": byName,
   "aws:lambda/alias:Alias": (i) => `${req(i.functionName, "functionName")}/${req(i.name, "name")}`,

@@ -5,7 +5,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { ConfigError } from "../config";
 import { parseDeployConfig } from "../deploy/config";
-import { DELIVERY, STACK_NAMES, deploymentsSubject, pathFilters, trustPolicy } from "../deploy/stacks";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import {
+  DELIVERY,
+  STACK_NAMES,
+  deployerIamPolicy,
+  deploymentsSubject,
+  pathFilters,
+  trustPolicy,
+} from "../deploy/stacks";
+import { boundaryArn, boundaryPolicy } from "../lib/boundary";
 import { wildcardActions } from "../policy/rules";
 import { installMocks, recorder, settle } from "./harness/mocks";
 
@@ -30,6 +39,7 @@ async function runDeploy(extra: Record<string, string> = {}) {
 const settingsOf = (stack: string) =>
   recorder.byName(`${stack}-deployment-settings`, "pulumiservice:index:DeploymentSettings").inputs;
 const roleOf = (stack: string) => recorder.byName(`${stack}-deploy-role`, "aws:iam/role:Role");
+const previewRoleOf = (stack: string) => recorder.byName(`${stack}-preview-role`, "aws:iam/role:Role");
 
 describe("delivery: Pulumi Deployments as code (deploy/)", () => {
   it("validates its config, naming each bad key", () => {
@@ -71,7 +81,11 @@ describe("delivery: Pulumi Deployments as code (deploy/)", () => {
       assert.equal(s.vcs.provider, "github");
       assert.equal(s.vcs.repository, "acme-ai/ai-platform");
       assert.equal(s.vcs.deployCommits, true);
-      assert.equal(s.vcs.previewPullRequests, true);
+      assert.equal(
+        s.vcs.previewPullRequests,
+        false,
+        "PR previews run on the read-only role (GitHub workflow)",
+      );
       assert.equal(s.vcs.pullRequestTemplate, stack === "dev");
       assert.deepEqual(s.vcs.paths, pathFilters(stack));
       assert.ok(s.vcs.paths.includes(`Pulumi.${stack}.yaml`));
@@ -93,10 +107,25 @@ describe("delivery: Pulumi Deployments as code (deploy/)", () => {
   });
 
   it("lets the deploy stack's config override a row (e.g. prod on another branch)", async () => {
-    await runDeploy({ [`${NS}:stacks`]: '{"prod":{"branch":"release-prod","previewPullRequests":false}}' });
+    await runDeploy({
+      [`${NS}:stacks`]:
+        '{"prod":{"branch":"release-prod"},"stage":{"deployCommits":false,"previewPullRequests":true}}',
+    });
     assert.equal(settingsOf("prod").sourceContext.git.branch, "refs/heads/release-prod");
-    assert.equal(settingsOf("prod").vcs.previewPullRequests, false);
     assert.equal(settingsOf("dev").sourceContext.git.branch, "refs/heads/main");
+    // A preview-only stack runs on its read-only role.
+    assert.equal(settingsOf("stage").vcs.previewPullRequests, true);
+    assert.equal(
+      settingsOf("stage").operationContext.oidc.aws.roleARN,
+      "arn:aws:iam::123456789012:role/ai-platform-stage-preview",
+    );
+  });
+
+  it("refuses a stack that both deploys commits and previews pull requests (one role per Deployments stack)", () => {
+    assert.throws(
+      () => parseDeployConfig({ ...baseConfig, [`${NS}:stacks`]: '{"dev":{"previewPullRequests":true}}' }),
+      /ai-platform-deploy:stacks: dev has both deployCommits and previewPullRequests/,
+    );
   });
 
   it("trusts exactly the organisation as audience and exactly the project and stack as subject", async () => {
@@ -106,6 +135,8 @@ describe("delivery: Pulumi Deployments as code (deploy/)", () => {
     assert.equal(provider.importId, undefined);
     for (const stack of STACK_NAMES) {
       const doc = JSON.parse(roleOf(stack).inputs.assumeRolePolicy);
+      const sub = (op: string) =>
+        `pulumi:deploy:org:acme-ai:project:ai-platform:stack:${stack}:operation:${op}:scope:write`;
       assert.deepEqual(doc.Statement, [
         {
           Sid: "PulumiDeployments",
@@ -113,29 +144,65 @@ describe("delivery: Pulumi Deployments as code (deploy/)", () => {
           Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/api.pulumi.com/oidc" },
           Action: "sts:AssumeRoleWithWebIdentity",
           Condition: {
-            StringEquals: { "api.pulumi.com/oidc:aud": "acme-ai" },
-            StringLike: {
-              "api.pulumi.com/oidc:sub": `pulumi:deploy:org:acme-ai:project:ai-platform:stack:${stack}:operation:*:scope:write`,
+            StringEquals: {
+              "api.pulumi.com/oidc:aud": "acme-ai",
+              "api.pulumi.com/oidc:sub": [sub("update"), sub("refresh"), sub("destroy")],
             },
           },
         },
       ]);
-      const sub = doc.Statement[0].Condition.StringLike["api.pulumi.com/oidc:sub"] as string;
-      assert.equal(sub.split("*").length, 2, "one wildcard only");
-      assert.ok(sub.includes(`:stack:${stack}:operation:`), "no wildcard on the stack");
+      assert.ok(
+        !JSON.stringify(doc).includes("*"),
+        "no wildcard subject: a preview never gets the write role",
+      );
+      const read = JSON.parse(previewRoleOf(stack).inputs.assumeRolePolicy);
+      assert.equal(read.Statement.length, 1);
+      assert.equal(read.Statement[0].Condition.StringEquals["api.pulumi.com/oidc:sub"], sub("preview"));
+    }
+  });
+
+  it("gives each stack a read-only preview role: ReadOnlyAccess, no data reads, the boundary", async () => {
+    await runDeploy({
+      [`${NS}:githubOidcProviderArn`]:
+        "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+    });
+    for (const stack of STACK_NAMES) {
+      const role = previewRoleOf(stack);
+      assert.equal(role.inputs.name, `ai-platform-${stack}-preview`);
+      assert.equal(role.inputs.permissionsBoundary, boundaryArn(stack, "123456789012"));
+      const attached = recorder
+        .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        .filter((a) => a.inputs.role === `ai-platform-${stack}-preview`);
+      assert.deepEqual(
+        attached.map((a) => a.inputs.policyArn),
+        ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+      );
+      const deny = JSON.parse(recorder.byName(`${stack}-preview-deny`).inputs.policy);
+      assert.ok(deny.Statement[0].Action.includes("s3:GetObject"));
+      const trust = JSON.parse(role.inputs.assumeRolePolicy);
+      assert.deepEqual(trust.Statement[1].Condition.StringEquals, {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": `repo:acme-ai/ai-platform:environment:${stack}-preview`,
+      });
+      // The write role does not trust GitHub pull requests.
+      assert.equal(JSON.parse(roleOf(stack).inputs.assumeRolePolicy).Statement.length, 1);
     }
   });
 
   it("grants a managed policy set plus scoped IAM rights, never AdministratorAccess", async () => {
     await runDeploy();
-    const attachments = recorder.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+    const attachments = recorder
+      .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+      .filter((a) => String(a.inputs.role).endsWith("-deploy"));
     assert.equal(attachments.length, 3);
     assert.ok(attachments.every((a) => a.inputs.policyArn === "arn:aws:iam::aws:policy/PowerUserAccess"));
     for (const stack of STACK_NAMES) {
       const policy = recorder.byName(`${stack}-deploy-iam`, "aws:iam/rolePolicy:RolePolicy");
       assert.deepEqual(wildcardActions(policy.inputs.policy), []);
       const doc = JSON.parse(policy.inputs.policy);
-      const resources: string[] = doc.Statement[0].Resource;
+      const resources: string[] = doc.Statement.filter(
+        (st: { Sid: string }) => st.Sid !== "ServiceLinkedRoles",
+      ).flatMap((st: { Resource: string[] }) => st.Resource);
       assert.ok(resources.includes(`arn:aws:iam::123456789012:role/tamma-${stack}*`));
       assert.ok(
         resources.every((r) => r.includes(`-${stack}*`)),
@@ -154,6 +221,12 @@ describe("delivery: Pulumi Deployments as code (deploy/)", () => {
     assert.equal(provider.importId, arn);
     assert.equal(provider.protect, true);
     assert.equal(roleOf("prod").inputs.permissionsBoundary, "arn:aws:iam::123456789012:policy/boundary");
+    assert.equal(recorder.ofType("aws:iam/policy:Policy").length, 0, "no boundary of ours when one is given");
+    const iam = JSON.parse(recorder.byName("prod-deploy-iam").inputs.policy);
+    const create = iam.Statement.find((st: { Sid: string }) => st.Sid === "CreateWithBoundary");
+    assert.deepEqual(create.Condition, {
+      StringEquals: { "iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/boundary" },
+    });
   });
 
   it("creates ESC environments with fn::open::aws-login when asked, and trusts their subject", async () => {
@@ -187,6 +260,140 @@ describe("delivery: Pulumi Deployments as code (deploy/)", () => {
       "pulumi:deploy:org:o:project:ai-platform:stack:dev:operation:*:scope:write",
     );
     assert.equal(trustPolicy({ providerArn: "p", org: "o", stack: "dev", esc: false }).Statement.length, 1);
+    assert.equal(
+      trustPolicy({ providerArn: "p", org: "o", stack: "dev", esc: true, kind: "read" }).Statement.length,
+      1,
+      "ESC (any operation) is trusted by the write role only",
+    );
+  });
+});
+
+describe("delivery: the permissions boundary, proven with the IAM simulator", () => {
+  const ACCOUNT = "123456789012";
+  const stack = "dev" as const;
+  const BOUNDARY = boundaryArn(stack, ACCOUNT);
+
+  /** The write role as it is created: its IAM policy as identity policy, the boundary as boundary. */
+  async function writeRole(
+    action: string,
+    resource: string,
+    context: Record<string, string | string[]> = {},
+  ): Promise<string> {
+    const result = await runSimulation(
+      {
+        request: {
+          principal: `arn:aws:iam::${ACCOUNT}:role/ai-platform-${stack}-deploy`,
+          action,
+          resource: { resource, accountId: ACCOUNT },
+          contextVariables: context,
+        },
+        identityPolicies: [{ name: "deploy-iam", policy: deployerIamPolicy(stack, ACCOUNT, BOUNDARY) }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        permissionBoundaryPolicies: [{ name: "boundary", policy: boundaryPolicy(stack, ACCOUNT) }],
+      },
+      {},
+    );
+    assert.equal(result.resultType, "single", JSON.stringify(result).slice(0, 300));
+    return result.resultType === "single" ? result.overallResult : "error";
+  }
+  const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+
+  it("the deploy program creates the boundary and sets it on both roles by default", async () => {
+    await runDeploy();
+    for (const s of STACK_NAMES) {
+      const policy = recorder.byName(`${s}-boundary`, "aws:iam/policy:Policy");
+      assert.equal(policy.inputs.name, `ai-platform-${s}-boundary`);
+      assert.deepEqual(JSON.parse(policy.inputs.policy), boundaryPolicy(s, ACCOUNT));
+      assert.equal(roleOf(s).inputs.permissionsBoundary, boundaryArn(s, ACCOUNT));
+      assert.equal(previewRoleOf(s).inputs.permissionsBoundary, boundaryArn(s, ACCOUNT));
+    }
+  });
+
+  it("iamBoundary: false creates none (and the create condition goes with it)", async () => {
+    await runDeploy({ [`${NS}:iamBoundary`]: "false" });
+    assert.equal(recorder.ofType("aws:iam/policy:Policy").length, 0);
+    assert.equal(roleOf("dev").inputs.permissionsBoundary, undefined);
+  });
+
+  it("the write role can create a role of its stack only with the boundary", async () => {
+    const target = role("tamma-dev-new-role");
+    assert.equal(
+      await writeRole("iam:CreateRole", target, { "iam:PermissionsBoundary": BOUNDARY }),
+      "Allowed",
+    );
+    assert.notEqual(await writeRole("iam:CreateRole", target), "Allowed", "no boundary: denied");
+    assert.notEqual(
+      await writeRole("iam:CreateRole", target, {
+        "iam:PermissionsBoundary": `arn:aws:iam::${ACCOUNT}:policy/ai-platform-prod-boundary`,
+      }),
+      "Allowed",
+      "another stack's boundary: denied",
+    );
+    assert.notEqual(
+      await writeRole("iam:CreateRole", role("admin"), { "iam:PermissionsBoundary": BOUNDARY }),
+      "Allowed",
+      "outside the stack's prefixes: denied",
+    );
+    assert.notEqual(
+      await writeRole("iam:CreateUser", `arn:aws:iam::${ACCOUNT}:user/tamma-dev-u`),
+      "Allowed",
+      "a user without the boundary: denied",
+    );
+  });
+
+  it("the write role cannot remove or change the boundary", async () => {
+    const target = role("tamma-dev-task");
+    assert.notEqual(await writeRole("iam:DeleteRolePermissionsBoundary", target), "Allowed");
+    assert.notEqual(
+      await writeRole("iam:PutRolePermissionsBoundary", target, {
+        "iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess",
+      }),
+      "Allowed",
+    );
+    assert.equal(
+      await writeRole("iam:PutRolePermissionsBoundary", target, { "iam:PermissionsBoundary": BOUNDARY }),
+      "Allowed",
+      "adding the boundary to an existing role (adoption) is allowed",
+    );
+    for (const action of ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"])
+      assert.notEqual(await writeRole(action, BOUNDARY), "Allowed", action);
+    assert.notEqual(await writeRole("iam:PutRolePolicy", role("ai-platform-dev-deploy")), "Allowed");
+  });
+
+  it("PassRole only to the program's services, AttachRolePolicy only of compatible policies", async () => {
+    const target = role("tamma-dev-ecs-task-role");
+    assert.equal(
+      await writeRole("iam:PassRole", target, { "iam:PassedToService": "ecs-tasks.amazonaws.com" }),
+      "Allowed",
+    );
+    assert.notEqual(
+      await writeRole("iam:PassRole", target, { "iam:PassedToService": "cloudformation.amazonaws.com" }),
+      "Allowed",
+    );
+    assert.notEqual(
+      await writeRole("iam:AttachRolePolicy", target, {
+        "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess",
+      }),
+      "Allowed",
+    );
+    assert.notEqual(
+      await writeRole("iam:AttachRolePolicy", target, {
+        "iam:PolicyARN": `arn:aws:iam::${ACCOUNT}:policy/someone-elses`,
+      }),
+      "Allowed",
+    );
+    assert.equal(
+      await writeRole("iam:AttachRolePolicy", target, {
+        "iam:PolicyARN": "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+      }),
+      "Allowed",
+    );
+    assert.equal(
+      await writeRole("iam:PutRolePolicy", target),
+      "Allowed",
+      "inline policies of its own roles (capped by their boundary)",
+    );
   });
 });
 
@@ -217,9 +424,16 @@ describe("delivery: GitHub Actions alternative (.github/workflows)", () => {
       assert.ok(idx((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@")) < action);
       assert.equal(steps[action].with.command, command);
       assert.equal(steps[action].with["stack-name"], "${{ needs.stack.outputs.name }}");
+      const creds = steps[idx((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))];
       if (command === "preview") {
+        // Pull-request code runs with the read-only role, in an environment of its own (its OIDC subject).
+        assert.equal(job.environment, "${{ needs.stack.outputs.name }}-preview");
+        assert.equal(creds.with["role-to-assume"], "${{ vars.AWS_PREVIEW_ROLE_ARN }}");
         assert.equal(steps[action].with["comment-on-pr"], true);
         assert.equal(job.permissions["pull-requests"], "write");
+      } else {
+        assert.equal(job.environment, "${{ needs.stack.outputs.name }}");
+        assert.equal(creds.with["role-to-assume"], "${{ vars.AWS_DEPLOY_ROLE_ARN }}");
       }
     });
   }

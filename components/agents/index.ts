@@ -10,6 +10,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeFunction, nodeFunction } from "../../lib/aws";
+import { accessLogBucket, secureBucket } from "../../lib/buckets";
 import { Names } from "../../lib/naming";
 import { apiStatements, callbackStatements, controllerStatements, executionTimeoutSeconds } from "./iam";
 import { AgentRuntimes, AgentRuntimesArgs } from "./runtimes";
@@ -202,6 +203,8 @@ export class AgentOrchestration extends pulumi.ComponentResource {
           stack: a.stack,
           artifactsBucketName: bucket.bucket,
           artifactsBucketArn: bucket.arn,
+          // Images go with the stack only where its stateful data may (agentsForceDestroy; false in prod).
+          forceDeleteImages: a.forceDestroy,
           callbackUrlPrefixes: [pulumi.interpolate`${apiEndpoint}/callbacks/`],
           logRetentionDays: a.logRetentionDays,
           logLevel: a.logLevel,
@@ -392,6 +395,19 @@ export class AgentOrchestration extends pulumi.ComponentResource {
       },
       parent,
     );
+    // TLS only, and server access logs to the stack's locked-down log bucket.
+    const accessLogs = accessLogBucket(
+      `${name}-access-logs`,
+      {
+        bucketName: account.apply((acct) => names.name("s3Bucket", "access-logs", acct)),
+        accountId: account,
+        sourceBucketArns: [bucket.arn],
+        forceDestroy: a.forceDestroy,
+        protect: a.protect,
+      },
+      this,
+    );
+    secureBucket(`${name}-artifacts`, bucket, accessLogs, this);
     const days = a.artifactRetentionDays;
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-artifacts-lifecycle`,

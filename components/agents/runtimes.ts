@@ -62,10 +62,10 @@ export interface AgentRuntimesArgs {
   /** Longest life of one AgentCore session, in seconds (the platform maximum is 8 hours). @default 28800 */
   maxLifetimeSeconds?: pulumi.Input<number>;
   /**
-   * Delete the repositories with their images on destroy. Images are rebuilt from git, so this is safe
-   * and avoids the seed's failing destroy. @default true
+   * Delete the repositories with their images on destroy (images are rebuilt from git). The orchestration
+   * passes agentsForceDestroy, so prod keeps its repositories. @default true
    */
-  forceDeleteImages?: boolean;
+  forceDeleteImages?: pulumi.Input<boolean>;
   /**
    * Build the images during `pulumi preview` too (needs a Docker daemon then). Off by default so previews
    * (e.g. on pull requests) run where no daemon is available; `pulumi up` always builds. @default false
@@ -165,9 +165,8 @@ export class AgentRuntimes extends pulumi.ComponentResource {
       `${name}-${agent}-repo`,
       {
         name: names.name("ecrRepository", agent, "agent"),
-        // Tags are content hashes, and the runtime pins the digest, so a moved tag never changes what runs;
-        // MUTABLE lets a rebuild of the same context on a newer base image push under the same tag.
-        imageTagMutability: "MUTABLE",
+        // The runtime runs the image by digest and the tag is the context's content hash: tags never move.
+        imageTagMutability: "IMMUTABLE",
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfigurations: [{ encryptionType: "AES256" }],
         forceDelete: cfg.forceDeleteImages,

@@ -4,6 +4,7 @@
  * `Resource: "*"` is `ecr:GetAuthorizationToken`, which has no resource-level permissions.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { KEY_PREFIXES } from "../../functions/tamma-trigger/job";
 import type { Statement } from "../../lib/aws";
 
 type Arn = pulumi.Input<string>;
@@ -14,6 +15,8 @@ export function triggerStatements(a: {
   clusterArn: Arn;
   /** `arn:aws:ecs:<region>:<account>:task-definition/<family>` (no revision). */
   taskFamilyArn: Arn;
+  /** The GPU task definition's family ARN, when the stack has a GPU group. */
+  gpuTaskFamilyArn?: Arn;
   executionRoleArn: Arn;
   taskRoleArn: Arn;
 }): Statement[] {
@@ -31,6 +34,19 @@ export function triggerStatements(a: {
       Resource: pulumiConcat(a.taskFamilyArn, ":*"),
       Condition: { ArnEquals: { "ecs:cluster": a.clusterArn } },
     },
+    ...(a.gpuTaskFamilyArn
+      ? [
+          {
+            // iam: unused-in-tests because only jobs with "gpu": true on a stack with a GPU group run it
+            // (test/tamma/trigger.spec.ts checks that choice); the recorded trigger specs use dev's settings.
+            Sid: "RunGpuWorkerTask",
+            Effect: "Allow" as const,
+            Action: ["ecs:RunTask"],
+            Resource: pulumiConcat(a.gpuTaskFamilyArn, ":*"),
+            Condition: { ArnEquals: { "ecs:cluster": a.clusterArn } },
+          },
+        ]
+      : []),
     {
       Sid: "PassWorkerRoles",
       Effect: "Allow",
@@ -94,7 +110,15 @@ export function taskStatements(a: { rawBucketArn: Arn; derivedBucketArn: Arn }):
   ];
 }
 
-/** The `presign` user of the front end: presigned upload to raw, presigned downloads, job notifications. */
+/** Raw prefixes the front end uploads to (the ones a job may name: functions/tamma-trigger/job.ts). */
+export const UPLOAD_PREFIXES = KEY_PREFIXES;
+/** Derived prefixes the front end serves (the worker writes `audio/cleaned_<name>.m4a`). */
+export const SERVED_PREFIXES = ["audio/"] as const;
+
+/**
+ * The `presign` user of the front end: presigned uploads to the raw prefixes a job may name, presigned
+ * downloads of the cleaned files, job notifications. Nothing else of either bucket (no reads of raw uploads).
+ */
 export function presignStatements(a: {
   rawBucketArn: Arn;
   derivedBucketArn: Arn;
@@ -105,13 +129,13 @@ export function presignStatements(a: {
       Sid: "PresignUpload",
       Effect: "Allow",
       Action: ["s3:PutObject"],
-      Resource: pulumiConcat(a.rawBucketArn, "/*"),
+      Resource: UPLOAD_PREFIXES.map((p) => pulumiConcat(a.rawBucketArn, `/${p}*`)),
     },
     {
       Sid: "PresignDownload",
       Effect: "Allow",
       Action: ["s3:GetObject"],
-      Resource: [pulumiConcat(a.rawBucketArn, "/*"), pulumiConcat(a.derivedBucketArn, "/*")],
+      Resource: SERVED_PREFIXES.map((p) => pulumiConcat(a.derivedBucketArn, `/${p}*`)),
     },
     { Sid: "NotifyJob", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: a.jobsQueueArn },
   ];

@@ -48,3 +48,6 @@ if (require.main === module) {
     `tamma worker bundle: ${built.bytes} bytes in ${path.relative(REPO_ROOT, built.context)}/ (image tag ${workerImageTag(built.sha256)})`,
   );
 }
+
+/** The registry build-cache tag: the one tag that moves (the repository's tags are otherwise immutable). */
+export const WORKER_CACHE_TAG = "cache";

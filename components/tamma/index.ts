@@ -12,12 +12,21 @@ import * as awsx from "@pulumi/awsx";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { assumeRolePolicy, keepLastImagesPolicy, nodeFunction, policyDocument } from "../../lib/aws";
+import { accessLogBucket, secureBucket } from "../../lib/buckets";
 import { Names } from "../../lib/naming";
 import { CapacityMode, capacityProviders, defaultStrategy } from "./capacity";
 import { checkFargateSize } from "./fargate";
-import { ECS_INSTANCE_POLICY_ARN, GPU_AMI_PARAMETER, gpuUserDataBase64 } from "./gpu";
+import { alarmTopic } from "./alarms";
+import {
+  ECS_INSTANCE_POLICY_ARN,
+  GPUS_PER_TASK,
+  GPU_AMI_PARAMETER,
+  GPU_METADATA_OPTIONS,
+  gpuFamily,
+  gpuUserDataBase64,
+} from "./gpu";
 import { executionStatements, presignStatements, taskStatements, triggerStatements } from "./iam";
-import { prepareWorkerContext, workerImageTag } from "./image";
+import { WORKER_CACHE_TAG, prepareWorkerContext, workerImageTag } from "./image";
 import {
   INTERFACE_ENDPOINT_SERVICES,
   NatMode,
@@ -82,8 +91,10 @@ export interface TammaPipelineArgs {
   triggerTimeoutSeconds?: number;
   /** GPU Auto Scaling group and capacity provider (desired 0). @default { enabled: false } */
   gpu?: { enabled: boolean; maxSize?: number; instanceType?: string };
-  /** SNS topic the DLQ alarm notifies. @default none (the alarm shows in CloudWatch only) */
+  /** SNS topic the DLQ alarm notifies. @default a topic created here, `tamma-<stack>-alarms` */
   alarmTopicArn?: pulumi.Input<string>;
+  /** E-mail address subscribed to the created alarm topic (ignored with `alarmTopicArn`). */
+  alarmEmail?: string;
   supabaseUrl: pulumi.Input<string>;
   /** A secret Output: stored only in the SecureString parameter. */
   supabaseServiceKey: pulumi.Input<string>;
@@ -156,6 +167,9 @@ export class TammaPipeline extends pulumi.ComponentResource {
   readonly derivedBucket: pulumi.Output<string>;
   readonly imageRef: pulumi.Output<string>;
   readonly taskDefinitionArn: pulumi.Output<string>;
+  /** The GPU task definition (EC2, one GPU), when the stack has a GPU group. */
+  readonly gpuTaskDefinitionArn?: pulumi.Output<string>;
+  readonly alarmTopicArn: pulumi.Output<string>;
   readonly triggerFunctionName: pulumi.Output<string>;
   readonly presignUserName: pulumi.Output<string>;
   readonly presignAccessKeyId: pulumi.Output<string>;
@@ -247,8 +261,26 @@ export class TammaPipeline extends pulumi.ComponentResource {
     }
 
     // ---- Storage --------------------------------------------------------------------------------------------
-    const raw = this.bucket(name, "raw", n, ["PUT", "GET", "HEAD"], stateful);
+    // The browser only PUTs to raw (presigned) and GETs cleaned files from derived.
+    const raw = this.bucket(name, "raw", n, ["PUT"], stateful);
     const derived = this.bucket(name, "derived", n, ["GET", "HEAD"], stateful);
+    // Server access logs of both buckets go to the stack's locked-down log bucket; both are TLS-only.
+    const accessLogs = accessLogBucket(
+      `${name}-access-logs`,
+      {
+        bucketName: n.names.name("s3Bucket", "access-logs"),
+        accountId: aws.getCallerIdentityOutput({}, { parent: this }).accountId,
+        sourceBucketArns: [raw.arn, derived.arn],
+        forceDestroy: !n.protect,
+        protect: n.protect,
+      },
+      this,
+    );
+    for (const [role, bucket] of [
+      ["raw", raw],
+      ["derived", derived],
+    ] as const)
+      secureBucket(`${name}-${role}`, bucket, accessLogs, this);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-raw-lifecycle`,
       {
@@ -304,6 +336,14 @@ export class TammaPipeline extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // Always an action: the configured topic, else one of ours (with an e-mail subscription when configured).
+    const alarmTopicArn = alarmTopic(
+      name,
+      n.names,
+      { topicArn: args.alarmTopicArn, email: args.alarmEmail },
+      this,
+    );
+    this.alarmTopicArn = alarmTopicArn;
     new aws.cloudwatch.MetricAlarm(
       `${name}-dlq-alarm`,
       {
@@ -318,8 +358,8 @@ export class TammaPipeline extends pulumi.ComponentResource {
         threshold: 0,
         comparisonOperator: "GreaterThanThreshold",
         treatMissingData: "notBreaching",
-        alarmActions: args.alarmTopicArn ? [args.alarmTopicArn] : undefined,
-        okActions: args.alarmTopicArn ? [args.alarmTopicArn] : undefined,
+        alarmActions: [alarmTopicArn],
+        okActions: [alarmTopicArn],
       },
       { parent: this },
     );
@@ -346,7 +386,9 @@ export class TammaPipeline extends pulumi.ComponentResource {
       {
         name: n.names.name("ecrRepository", "audio-clean"),
         imageScanningConfiguration: { scanOnPush: true },
-        imageTagMutability: "MUTABLE",
+        // Tasks run the image by digest; its tag never moves. Only the build cache tag does, by design.
+        imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+        imageTagMutabilityExclusionFilters: [{ filter: WORKER_CACHE_TAG, filterType: "WILDCARD" }],
         encryptionConfigurations: [{ encryptionType: "AES256" }],
         forceDelete: !n.protect,
       },
@@ -373,11 +415,11 @@ export class TammaPipeline extends pulumi.ComponentResource {
         registries: [
           { address: repo.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
         ],
-        cacheFrom: [{ registry: { ref: pulumi.interpolate`${repo.repositoryUrl}:cache` } }],
+        cacheFrom: [{ registry: { ref: pulumi.interpolate`${repo.repositoryUrl}:${WORKER_CACHE_TAG}` } }],
         cacheTo: [
           {
             registry: {
-              ref: pulumi.interpolate`${repo.repositoryUrl}:cache`,
+              ref: pulumi.interpolate`${repo.repositoryUrl}:${WORKER_CACHE_TAG}`,
               imageManifest: true,
               ociMediaTypes: true,
             },
@@ -443,6 +485,35 @@ export class TammaPipeline extends pulumi.ComponentResource {
       { parent: this },
     );
     const family = n.names.name("ecsTaskFamily", "audio-clean");
+    // One container definition for both task definitions; the GPU one adds a GPU reservation.
+    const container = (gpu: boolean) =>
+      pulumi.jsonStringify([
+        {
+          name: CONTAINER_NAME,
+          image: this.imageRef,
+          essential: true,
+          environment: [
+            { name: "RAW_BUCKET", value: raw.bucket },
+            { name: "DERIVED_BUCKET", value: derived.bucket },
+            { name: "LOG_LEVEL", value: n.logLevel },
+            { name: "AWS_REGION", value: n.region },
+          ],
+          // Resolved by the ECS agent at start; never in the task definition, the Lambda or state as text.
+          secrets: [
+            { name: "SUPABASE_URL", valueFrom: supabaseUrl.arn },
+            { name: "SUPABASE_SERVICE_KEY", valueFrom: supabaseKey.arn },
+          ],
+          logConfiguration: {
+            logDriver: "awslogs",
+            options: {
+              "awslogs-group": logGroup.name,
+              "awslogs-region": n.region,
+              "awslogs-stream-prefix": "ecs",
+            },
+          },
+          ...(gpu ? { resourceRequirements: [{ type: "GPU", value: String(GPUS_PER_TASK) }] } : {}),
+        },
+      ]);
     const taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-task`,
       {
@@ -454,39 +525,34 @@ export class TammaPipeline extends pulumi.ComponentResource {
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
         executionRoleArn: executionRole.arn,
         taskRoleArn: taskRole.arn,
-        containerDefinitions: pulumi.jsonStringify([
-          {
-            name: CONTAINER_NAME,
-            image: this.imageRef,
-            essential: true,
-            environment: [
-              { name: "RAW_BUCKET", value: raw.bucket },
-              { name: "DERIVED_BUCKET", value: derived.bucket },
-              { name: "LOG_LEVEL", value: n.logLevel },
-              { name: "AWS_REGION", value: n.region },
-            ],
-            // Resolved by the ECS agent at start; never in the task definition, the Lambda or state as text.
-            secrets: [
-              { name: "SUPABASE_URL", valueFrom: supabaseUrl.arn },
-              { name: "SUPABASE_SERVICE_KEY", valueFrom: supabaseKey.arn },
-            ],
-            logConfiguration: {
-              logDriver: "awslogs",
-              options: {
-                "awslogs-group": logGroup.name,
-                "awslogs-region": n.region,
-                "awslogs-stream-prefix": "ecs",
-              },
-            },
-          },
-        ]),
+        containerDefinitions: container(false),
       },
       { parent: this },
     );
     this.taskDefinitionArn = taskDefinition.arn;
 
     let gpuProviderName: pulumi.Output<string> | undefined;
-    if (n.gpu.enabled) gpuProviderName = this.gpuCapacity(name, n, cluster.name, privateSubnetIds, vpc.vpcId);
+    let gpuTaskDefinition: aws.ecs.TaskDefinition | undefined;
+    if (n.gpu.enabled) {
+      gpuProviderName = this.gpuCapacity(name, n, cluster.name, privateSubnetIds, vpc.vpcId);
+      // What the GPU (EC2) provider can place: EC2-compatible, awsvpc like the Fargate one, one GPU reserved.
+      gpuTaskDefinition = new aws.ecs.TaskDefinition(
+        `${name}-gpu-task`,
+        {
+          family: gpuFamily(family),
+          requiresCompatibilities: ["EC2"],
+          networkMode: "awsvpc",
+          cpu: String(n.workerCpu),
+          memory: String(n.workerMemory),
+          runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+          executionRoleArn: executionRole.arn,
+          taskRoleArn: taskRole.arn,
+          containerDefinitions: container(true),
+        },
+        { parent: this },
+      );
+      this.gpuTaskDefinitionArn = gpuTaskDefinition.arn;
+    }
     new aws.ecs.ClusterCapacityProviders(
       `${name}-capacity`,
       {
@@ -509,12 +575,17 @@ export class TammaPipeline extends pulumi.ComponentResource {
           jobsQueueArn: jobs.arn,
           clusterArn: cluster.arn,
           taskFamilyArn: taskDefinition.arnWithoutRevision,
+          gpuTaskFamilyArn: gpuTaskDefinition?.arnWithoutRevision,
           executionRoleArn: executionRole.arn,
           taskRoleArn: taskRole.arn,
         }),
         environment: {
           CLUSTER_NAME: cluster.name,
           TASK_DEFINITION: taskDefinition.arn,
+          // Jobs with `"gpu": true` run the GPU task definition on the GPU provider (functions/tamma-trigger).
+          ...(gpuTaskDefinition && gpuProviderName
+            ? { GPU_TASK_DEFINITION: gpuTaskDefinition.arn, GPU_CAPACITY_PROVIDER: gpuProviderName }
+            : {}),
           SUBNET_IDS: privateSubnetIds.apply((ids) => ids.join(",")),
           SECURITY_GROUP_ID: workerSg.id,
           CONTAINER_NAME,
@@ -686,7 +757,7 @@ export class TammaPipeline extends pulumi.ComponentResource {
         iamInstanceProfile: { arn: profile.arn },
         vpcSecurityGroupIds: [sg.id],
         userData: clusterName.apply((c) => gpuUserDataBase64(c)),
-        metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2 },
+        metadataOptions: GPU_METADATA_OPTIONS,
         monitoring: { enabled: true },
       },
       { parent: this },

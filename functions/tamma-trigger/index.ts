@@ -46,6 +46,10 @@ async function recordHandler(record: SQSRecord): Promise<string> {
   }
   env ??= readTriggerEnv();
   const input = runTaskInput(job, env);
+  if (job.gpu && !env.gpu)
+    logger.warn("job asked for a GPU but the stack has no GPU group; running on Fargate", {
+      jobId: job.jobId,
+    });
   let out;
   try {
     out = await ecs.send(new RunTaskCommand(input));
@@ -76,6 +80,7 @@ async function recordHandler(record: SQSRecord): Promise<string> {
     messageId: record.messageId,
     jobId: job.jobId,
     s3Key: job.s3Key,
+    gpu: input.taskDefinition !== env.taskDefinition,
     taskArn: task.taskArn,
     clientToken: input.clientToken,
   });

@@ -15,6 +15,8 @@ export interface Job {
   s3Key: string;
   /** @default 1 */
   attempt?: number;
+  /** The producer asks for a GPU instance (`"gpu": true`); honoured when the stack has a GPU group. */
+  gpu?: boolean;
 }
 
 /** A message that can never become a task; reported failed so it reaches the DLQ instead of vanishing. */
@@ -35,7 +37,8 @@ export class TaskNotStartedError extends Error {
   }
 }
 
-const KEY_PREFIXES = ["audio/", "video/"];
+/** The raw-bucket prefixes a job may name: the front end uploads only there (and may write only there). */
+export const KEY_PREFIXES = ["audio/", "video/"] as const;
 
 /** Parses and validates a message body; throws MalformedJobError naming the field and the rule. */
 export function parseJob(body: string): Job {
@@ -48,7 +51,7 @@ export function parseJob(body: string): Job {
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new MalformedJobError("body is not a JSON object");
   }
-  const { job_id: id, s3_key: key, attempt } = data as Record<string, unknown>;
+  const { job_id: id, s3_key: key, attempt, gpu } = data as Record<string, unknown>;
   let jobId: string;
   if (typeof id === "number" && Number.isSafeInteger(id)) jobId = String(id);
   else if (typeof id === "string" && id.trim() !== "" && id.length <= 128) jobId = id;
@@ -62,11 +65,14 @@ export function parseJob(body: string): Job {
   if (key.split("/").some((part) => part === ".."))
     throw new MalformedJobError('s3_key must not contain ".."');
   if (key.endsWith("/")) throw new MalformedJobError("s3_key must name an object, not a folder");
-  if (attempt === undefined) return { jobId, s3Key: key };
+  if (gpu !== undefined && typeof gpu !== "boolean")
+    throw new MalformedJobError("gpu must be true or false when present");
+  const job: Job = { jobId, s3Key: key, ...(gpu ? { gpu: true } : {}) };
+  if (attempt === undefined) return job;
   if (typeof attempt !== "number" || !Number.isInteger(attempt) || attempt < 1 || attempt > 1000) {
     throw new MalformedJobError("attempt must be an integer from 1 to 1000 when present");
   }
-  return { jobId, s3Key: key, attempt };
+  return { ...job, attempt };
 }
 
 /**
@@ -91,6 +97,8 @@ export interface TriggerEnv {
   rawBucket: string;
   derivedBucket: string;
   strategy?: { capacityProvider: string; weight?: number; base?: number }[];
+  /** The GPU task definition (EC2) and the capacity provider that places it, when the stack has GPUs. */
+  gpu?: { taskDefinition: string; capacityProvider: string };
 }
 
 const REQUIRED = [
@@ -126,7 +134,14 @@ export function readTriggerEnv(env: NodeJS.ProcessEnv = process.env): TriggerEnv
       );
     }
   }
+  if (!!env.GPU_TASK_DEFINITION !== !!env.GPU_CAPACITY_PROVIDER)
+    throw new Error(
+      "tamma-trigger: GPU_TASK_DEFINITION and GPU_CAPACITY_PROVIDER are set together or not at all",
+    );
   return {
+    ...(env.GPU_TASK_DEFINITION
+      ? { gpu: { taskDefinition: env.GPU_TASK_DEFINITION, capacityProvider: env.GPU_CAPACITY_PROVIDER! } }
+      : {}),
     cluster: env.CLUSTER_NAME!,
     taskDefinition: env.TASK_DEFINITION!,
     subnets,
@@ -138,17 +153,33 @@ export function readTriggerEnv(env: NodeJS.ProcessEnv = process.env): TriggerEnv
   };
 }
 
+/** Where a job runs: the GPU task definition on the GPU provider when asked for and available, else Fargate. */
+export function placement(
+  job: Job,
+  env: TriggerEnv,
+): { taskDefinition: string; strategy?: TriggerEnv["strategy"]; gpu: boolean } {
+  if (job.gpu && env.gpu)
+    return {
+      taskDefinition: env.gpu.taskDefinition,
+      strategy: [{ capacityProvider: env.gpu.capacityProvider, weight: 1, base: 0 }],
+      gpu: true,
+    };
+  return { taskDefinition: env.taskDefinition, strategy: env.strategy, gpu: false };
+}
+
 /**
  * The RunTask request of one job: the cluster's default capacity-provider strategy (or the configured one,
- * never a launch type), every private subnet, no public IP, and the seed's container overrides.
+ * never a launch type) for the Fargate task definition, or the GPU task definition on the GPU provider for a
+ * job that asks for it (`placement`); every private subnet, no public IP, and the seed's container overrides.
  */
 export function runTaskInput(job: Job, env: TriggerEnv): RunTaskCommandInput {
+  const where = placement(job, env);
   return {
     cluster: env.cluster,
-    taskDefinition: env.taskDefinition,
+    taskDefinition: where.taskDefinition,
     count: 1,
     clientToken: clientTokenFor(job),
-    ...(env.strategy ? { capacityProviderStrategy: env.strategy } : {}),
+    ...(where.strategy ? { capacityProviderStrategy: where.strategy } : {}),
     networkConfiguration: {
       awsvpcConfiguration: {
         subnets: env.subnets,

@@ -5,6 +5,7 @@
  * runtime), the environment that code gets, and the resource policies that authorise service principals
  * (Lambda invoke permissions, CloudWatch Logs resource policies).
  */
+import { boundaryArn, boundaryName, boundaryPolicy } from "../../lib/boundary";
 import type { RecordedResource } from "../../test/harness/mocks";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- registered inputs and state are untyped */
@@ -117,9 +118,12 @@ export async function stackModel(
     const boundary = val(role, "permissionsBoundary");
     if (boundary) {
       const b = policiesByArn.get(String(boundary));
+      // The stack's boundary is made by the deploy project, so its document comes from lib/boundary.ts.
       p.boundary = b
         ? { name: String(val(b, "name")), policy: parse(val(b, "policy")) }
-        : { name: String(boundary), policy: { Statement: [] } };
+        : String(boundary) === boundaryArn(stack, account)
+          ? { name: boundaryName(stack), policy: boundaryPolicy(stack, account) as never }
+          : { name: String(boundary), policy: { Statement: [] } };
     }
     principals.push(p);
   }

@@ -39,7 +39,9 @@ describe("agents: the durable controller (LocalDurableTestRunner)", function () 
       execution = runner.run({ payload: inv.payload });
     };
     const res = await rig.api(
-      apiEvent("POST /workflows", { body: { topic, parameters: { depth: 2, ratio: 0.5 }, workflow_id: id } }),
+      apiEvent("POST /workflows", {
+        body: { topic, parameters: { depth: "deep", ratio: 0.5 }, workflow_id: id },
+      }),
     );
     assert.equal(res.statusCode, 202);
     assert.ok(execution, "the API started the durable execution");
@@ -111,7 +113,7 @@ describe("agents: the durable controller (LocalDurableTestRunner)", function () 
       await rig.api(apiEvent("GET /workflows/{workflow_id}", { path: { workflow_id: "wf-happy" } })),
     );
     assert.match(String(got.report_url), /reports\/wf-happy\/final_report\.json\?.*X-Amz-Signature=/);
-    assert.deepEqual(got.parameters, { depth: 2, ratio: 0.5 });
+    assert.deepEqual(got.parameters, { depth: "deep", ratio: 0.5 });
 
     const s3 = rig.s3.client();
     const report = JSON.parse(

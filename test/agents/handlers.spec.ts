@@ -274,17 +274,72 @@ describe("agents API and callback handlers (dynalite, s3rver, recording Lambda)"
       ["no body", undefined, undefined, /empty/],
       ["a list", [], undefined, /JSON object/],
       ["no topic", { parameters: {} }, undefined, /Missing required field: topic/],
-      ["a blank topic", { topic: "  " }, undefined, /topic must be a non-blank string of 1 to 2000/],
+      ["a blank topic", { topic: "  " }, undefined, /Invalid field: topic must be 3-2000 characters/],
+      // What the agents refuse, refused at the door (the same schema: shared/workflow-input.ts).
+      ["a 2-character topic", { topic: "ab" }, undefined, /Invalid field: topic must be 3-2000 characters/],
+      [
+        'depth "brief"',
+        { topic: "Quantum", parameters: { depth: "brief" } },
+        undefined,
+        /Invalid field: parameters.depth must be "basic", "comprehensive" or "deep"/,
+      ],
+      [
+        "a word_limit of 5",
+        { topic: "Quantum", parameters: { word_limit: 5 } },
+        undefined,
+        /Invalid field: parameters.word_limit must be 100-50000/,
+      ],
+      [
+        "max_results of 51",
+        { topic: "Quantum", parameters: { max_results: 51 } },
+        undefined,
+        /parameters.max_results must be 1-50/,
+      ],
+      // What DynamoDB or JavaScript would fail on (a 500 before).
+      [
+        "an integer above 2^53",
+        undefined,
+        '{"topic":"Quantum","parameters":{"seed":9007199254740993}}',
+        /Invalid field: parameters.seed must be an integer of at most 2\^53-1/,
+      ],
+      [
+        "1e400",
+        undefined,
+        '{"topic":"Quantum","parameters":{"x":[1e400]}}',
+        /Invalid field: parameters.x\[0\] must be a finite number/,
+      ],
+      [
+        "a __proto__ key",
+        undefined,
+        '{"topic":"Quantum","parameters":{"a":{"__proto__":{"polluted":true}}}}',
+        /Invalid field: parameters.a.__proto__ is not allowed/,
+      ],
+      [
+        "parameters over the item limit",
+        { topic: "Quantum", parameters: { blob: "x".repeat(400 * 1024) } },
+        undefined,
+        /Invalid field: parameters must be at most 65536 bytes as JSON/,
+      ],
       ["a 2001-character topic", { topic: "x".repeat(2001) }, undefined, /topic/],
       ["a numeric topic", { topic: 5 }, undefined, /topic/],
       [
         "parameters as a list",
-        { topic: "t", parameters: [1] },
+        { topic: "Quantum", parameters: [1] },
         undefined,
         /parameters must be a JSON object/,
       ],
-      ["a workflow_id with a slash", { topic: "t", workflow_id: "a/b" }, undefined, /workflow_id must match/],
-      ["a 65-character workflow_id", { topic: "t", workflow_id: "a".repeat(65) }, undefined, /workflow_id/],
+      [
+        "a workflow_id with a slash",
+        { topic: "Quantum", workflow_id: "a/b" },
+        undefined,
+        /workflow_id must match/,
+      ],
+      [
+        "a 65-character workflow_id",
+        { topic: "Quantum", workflow_id: "a".repeat(65) },
+        undefined,
+        /workflow_id/,
+      ],
     ];
     for (const [what, body, raw, message] of cases) {
       it(`answers 400 naming the field for ${what}`, async () => {
@@ -339,7 +394,7 @@ describe("agents API and callback handlers (dynalite, s3rver, recording Lambda)"
 
     it("answers 409 for an id whose workflow is already running", async () => {
       await seed("wf-running", { status: "RUNNING" });
-      const res = await start({ topic: "t", workflow_id: "wf-running" });
+      const res = await start({ topic: "Quantum", workflow_id: "wf-running" });
       assert.equal(res.statusCode, 409);
     });
   });
@@ -424,6 +479,20 @@ describe("agents API and callback handlers (dynalite, s3rver, recording Lambda)"
       [{ status: "RUNNING", limit: "0" }, /limit must be a whole number from 1 to 100/],
       [{ status: "RUNNING", limit: "abc" }, /limit/],
       [{ status: "RUNNING", lastKey: "garbage" }, /lastKey/],
+      [{ status: "RUNNING", lastKey: "" }, /lastKey/],
+      [{ status: "RUNNING", lastKey: "A".repeat(10 * 1024) }, /lastKey/],
+      // Well-formed cursors with tampered key values (DynamoDB answers those with a ValidationException).
+      ...[
+        { created_at: "", status: "RUNNING", workflow_id: "" },
+        { created_at: "x".repeat(10 * 1024), status: "RUNNING", workflow_id: "wf-1" },
+        { created_at: "2026-01-01T00:00:00.000Z", status: "RUNNING", workflow_id: "w".repeat(300) },
+      ].map(
+        (key) =>
+          [
+            { status: "RUNNING", lastKey: Buffer.from(JSON.stringify(key)).toString("base64url") },
+            /lastKey must be a cursor returned by this API/,
+          ] as [Record<string, string>, RegExp],
+      ),
     ];
     for (const [query, message] of bad) {
       it(`answers 400 for ${JSON.stringify(query)}`, async () => {

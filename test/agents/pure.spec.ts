@@ -156,8 +156,12 @@ describe("agents: pure modules", () => {
     const item = newItem({ workflow_id: "w", topic: "t", parameters: {} }, now, 14);
     item.callbacks = { research: { callback_id: "c", token_sha256: "h", issued_at: "", state: "PENDING" } };
     assert.equal(publicView(item).callbacks, undefined);
-    const key = { workflow_id: "w", status: "RUNNING", created_at: "2026" };
+    const key = { workflow_id: "w", status: "RUNNING", created_at: "2026-01-01T00:00:00.000Z" };
     assert.deepEqual(decodeCursor(encodeCursor(key)!), key);
+    // Only what the index holds: a known status, a workflow id, an ISO time.
+    assert.equal(decodeCursor(encodeCursor({ ...key, created_at: "2026" })!), undefined);
+    assert.equal(decodeCursor(encodeCursor({ ...key, status: "DONE" })!), undefined);
+    assert.equal(decodeCursor(encodeCursor({ ...key, workflow_id: "" })!), undefined);
     assert.equal(decodeCursor(encodeCursor({ workflow_id: "w" })!), undefined);
   });
 

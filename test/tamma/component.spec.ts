@@ -113,7 +113,7 @@ for (const [stack, want] of Object.entries(STACKS)) {
       assert.equal(byName("tamma-jobs-dlq").inputs.name, `tamma-${stack}-jobs-dlq${fifo}`);
       assert.equal(one("aws:ecs/cluster:Cluster").inputs.name, `tamma-${stack}-cluster`);
       assert.equal(one("aws:ecr/repository:Repository").inputs.name, `tamma-${stack}-audio-clean`);
-      assert.equal(one("aws:ecs/taskDefinition:TaskDefinition").inputs.family, `tamma-${stack}-audio-clean`);
+      assert.equal(byName("tamma-task").inputs.family, `tamma-${stack}-audio-clean`);
       assert.equal(one("aws:lambda/function:Function").inputs.name, `tamma-${stack}-trigger-clean`);
       assert.equal(byName("tamma-execution-role").inputs.name, `tamma-${stack}-ecs-task-execution-role`);
       assert.equal(byName("tamma-task-role").inputs.name, `tamma-${stack}-ecs-task-role`);
@@ -170,7 +170,7 @@ for (const [stack, want] of Object.entries(STACKS)) {
         );
         const cors = byName(`tamma-${role}-cors`).inputs.corsRules[0];
         assert.deepEqual(cors.allowedOrigins, want.origins);
-        assert.deepEqual(cors.allowedMethods, role === "raw" ? ["PUT", "GET", "HEAD"] : ["GET", "HEAD"]);
+        assert.deepEqual(cors.allowedMethods, role === "raw" ? ["PUT"] : ["GET", "HEAD"]);
       }
       const rule = byName("tamma-raw-lifecycle").inputs.rules[0];
       assert.equal(rule.expiration.days, 30);
@@ -203,6 +203,15 @@ for (const [stack, want] of Object.entries(STACKS)) {
           "GreaterThanThreshold",
         ],
       );
+      // No topic configured: the stack's own topic, so the alarm always has an action.
+      const topic = byName("tamma-alarms");
+      assert.equal(topic.inputs.name, `tamma-${stack}-alarms`);
+      assert.match(String(topic.state.arn), /^arn:aws:sns:/);
+      assert.deepEqual(alarm.alarmActions, [topic.state.arn]);
+      assert.deepEqual(alarm.okActions, alarm.alarmActions);
+      const policy = JSON.parse(byName("tamma-alarms-policy").inputs.policy);
+      assert.deepEqual(policy.Statement[0].Principal, { Service: "cloudwatch.amazonaws.com" });
+      assert.deepEqual(policy.Statement[0].Condition, { StringEquals: { "aws:SourceAccount": A } });
     });
 
     it("attaches capacity providers once: FARGATE, FARGATE_SPOT and the GPU provider when enabled", () => {
@@ -244,6 +253,35 @@ for (const [stack, want] of Object.entries(STACKS)) {
         const cp = one("aws:ecs/capacityProvider:CapacityProvider").inputs.autoScalingGroupProvider;
         assert.equal(cp.managedScaling.status, "ENABLED");
         assert.equal(cp.managedScaling.targetCapacity, 90);
+        // Tasks on the GPU instances cannot reach the instance metadata (nor the instance role).
+        assert.deepEqual(lt.metadataOptions, {
+          httpTokens: "required",
+          httpEndpoint: "enabled",
+          httpPutResponseHopLimit: 1,
+        });
+        assert.match(gpuUserData("c"), /^ECS_AWSVPC_BLOCK_IMDS=true$/m);
+      });
+
+      it("has a task definition the GPU provider can place, and the trigger runs it for GPU jobs", () => {
+        const gpu = byName("tamma-gpu-task").inputs;
+        const fargate = byName("tamma-task").inputs;
+        assert.equal(gpu.family, `tamma-${stack}-audio-clean-gpu`);
+        assert.deepEqual(gpu.requiresCompatibilities, ["EC2"]);
+        assert.equal(gpu.networkMode, "awsvpc");
+        assert.deepEqual([gpu.cpu, gpu.memory], [fargate.cpu, fargate.memory]);
+        const [c] = JSON.parse(gpu.containerDefinitions);
+        assert.deepEqual(c.resourceRequirements, [{ type: "GPU", value: "1" }]);
+        const [f] = JSON.parse(fargate.containerDefinitions);
+        assert.deepEqual(
+          { ...c, resourceRequirements: undefined },
+          { ...f, resourceRequirements: undefined },
+        );
+        const env = one("aws:lambda/function:Function").inputs.environment.variables;
+        assert.equal(
+          env.GPU_TASK_DEFINITION,
+          `arn:aws:ecs:${R}:${A}:task-definition/tamma-${stack}-audio-clean-gpu:1`,
+        );
+        assert.equal(env.GPU_CAPACITY_PROVIDER, `tamma-${stack}-gpu-cp`);
       });
     } else {
       it("creates no GPU resources when the GPU group is off", () => {
@@ -257,7 +295,7 @@ for (const [stack, want] of Object.entries(STACKS)) {
     }
 
     it("runs the worker image by digest, with the Supabase values only as ECS secrets from SSM", () => {
-      const td = one("aws:ecs/taskDefinition:TaskDefinition").inputs;
+      const td = byName("tamma-task").inputs;
       assert.deepEqual(
         [td.cpu, td.memory, td.networkMode, td.requiresCompatibilities],
         [want.cpu, want.memory, "awsvpc", ["FARGATE"]],
@@ -352,6 +390,19 @@ for (const [stack, want] of Object.entries(STACKS)) {
           Resource: `arn:aws:ecs:${R}:${A}:task-definition/tamma-${stack}-audio-clean:*`,
           Condition: { ArnEquals: { "ecs:cluster": `arn:aws:ecs:${R}:${A}:cluster/tamma-${stack}-cluster` } },
         },
+        ...(want.gpuMax
+          ? [
+              {
+                Sid: "RunGpuWorkerTask",
+                Effect: "Allow",
+                Action: ["ecs:RunTask"],
+                Resource: `arn:aws:ecs:${R}:${A}:task-definition/tamma-${stack}-audio-clean-gpu:*`,
+                Condition: {
+                  ArnEquals: { "ecs:cluster": `arn:aws:ecs:${R}:${A}:cluster/tamma-${stack}-cluster` },
+                },
+              },
+            ]
+          : []),
         {
           Sid: "PassWorkerRoles",
           Effect: "Allow",
@@ -420,19 +471,19 @@ for (const [stack, want] of Object.entries(STACKS)) {
       );
     });
 
-    it("gives the presign user exactly PutObject raw, GetObject raw+derived, SendMessage jobs", () => {
+    it("gives the presign user exactly PutObject on the upload prefixes, GetObject on cleaned audio, SendMessage", () => {
       assert.deepEqual(doc(one("aws:iam/userPolicy:UserPolicy")).Statement, [
         {
           Sid: "PresignUpload",
           Effect: "Allow",
           Action: ["s3:PutObject"],
-          Resource: `arn:aws:s3:::tamma-${stack}-raw/*`,
+          Resource: [`arn:aws:s3:::tamma-${stack}-raw/audio/*`, `arn:aws:s3:::tamma-${stack}-raw/video/*`],
         },
         {
           Sid: "PresignDownload",
           Effect: "Allow",
           Action: ["s3:GetObject"],
-          Resource: [`arn:aws:s3:::tamma-${stack}-raw/*`, `arn:aws:s3:::tamma-${stack}-derived/*`],
+          Resource: [`arn:aws:s3:::tamma-${stack}-derived/audio/*`],
         },
         {
           Sid: "NotifyJob",
@@ -489,6 +540,28 @@ describe("TammaPipeline used directly", () => {
     assert.equal(recorder.byName("t-jobs").inputs.name, "tamma-prod-jobs.fifo", "FIFO by default");
     assert.deepEqual(recorder.byName("t-dlq-alarm").inputs.alarmActions, [TOPIC]);
     assert.deepEqual(recorder.byName("t-dlq-alarm").inputs.okActions, [TOPIC]);
+    assert.equal(recorder.ofType("aws:sns/topic:Topic").length, 0, "a given topic: none of ours");
+  });
+
+  it("subscribes tammaAlarmEmail to the topic it creates", async () => {
+    await installMocks("dev");
+    const provider = awsProvider("tamma", { project: "ai-platform", stack: "dev", region: R });
+    new TammaPipeline(
+      "t",
+      {
+        stack: "dev",
+        region: R,
+        corsOrigins: [],
+        supabaseUrl: "https://abc.supabase.co",
+        supabaseServiceKey: pulumi.secret("service-key-0123456789abcdef"),
+        alarmEmail: "oncall@example.com",
+      },
+      { providers: [provider] },
+    );
+    await settle();
+    const sub = recorder.byName("t-alarms-email", "aws:sns/topicSubscription:TopicSubscription").inputs;
+    assert.deepEqual([sub.protocol, sub.endpoint], ["email", "oncall@example.com"]);
+    assert.equal(sub.topic, recorder.byName("t-alarms").state.arn);
   });
 
   it("rejects bad sizes and timings with the rule", () => {

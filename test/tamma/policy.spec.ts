@@ -50,13 +50,18 @@ async function findings(f: Fixture) {
         evaluationPeriods: 1,
         threshold: 0,
         comparisonOperator: "GreaterThanThreshold",
+        alarmActions: ["arn:aws:sns:us-east-1:123456789012:fx-alarms"],
       },
       opts,
     );
   }
   new aws.ecr.Repository(
     "fx-repo",
-    { name: "fx-repo", imageScanningConfiguration: { scanOnPush: f.scanOnPush !== false } },
+    {
+      name: "fx-repo",
+      imageTagMutability: "IMMUTABLE",
+      imageScanningConfiguration: { scanOnPush: f.scanOnPush !== false },
+    },
     opts,
   );
   await settle();

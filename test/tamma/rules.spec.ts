@@ -166,6 +166,47 @@ describe("tamma Fargate sizes", () => {
     }
   });
 
+  it("takes an alarm e-mail address, but not together with a topic of one's own", () => {
+    const raw = {
+      "aws:region": "us-east-1",
+      "ai-platform:systems": '["tamma"]',
+      "ai-platform:tammaCorsOrigins": '["http://localhost:3000"]',
+      "ai-platform:tammaSupabaseUrl": "https://abc.supabase.co",
+      "ai-platform:tammaSupabaseServiceKey": "x".repeat(40),
+    };
+    const o = {
+      stack: "dev",
+      implemented: ["tamma"] as const,
+      secretKeys: new Set(["ai-platform:tammaSupabaseServiceKey"]),
+    };
+    const cfg = parseConfig({ ...raw, "ai-platform:tammaAlarmEmail": "oncall@example.com" }, o);
+    assert.equal(cfg.tamma!.tammaAlarmEmail, "oncall@example.com");
+    for (const [extra, key, rule] of [
+      [
+        { "ai-platform:tammaAlarmEmail": "not-an-address" },
+        "ai-platform:tammaAlarmEmail",
+        /an e-mail address/,
+      ],
+      [
+        {
+          "ai-platform:tammaAlarmEmail": "oncall@example.com",
+          "ai-platform:tammaAlarmTopicArn": "arn:aws:sns:us-east-1:123456789012:mine",
+        },
+        "ai-platform:tammaAlarmEmail",
+        /subscribe the address to your own topic/,
+      ],
+    ] as const) {
+      try {
+        parseConfig({ ...raw, ...extra }, o);
+        assert.fail("expected a ConfigError");
+      } catch (e) {
+        assert.ok(e instanceof ConfigError, String(e));
+        assert.equal(e.issues[0].key, key);
+        assert.match(e.issues[0].rule, rule);
+      }
+    }
+  });
+
   it("requires the Supabase service key as a secret when tamma is enabled", () => {
     try {
       parseConfig(
@@ -222,6 +263,7 @@ describe("tamma capacity and GPU", () => {
         "ECS_CLUSTER=tamma-prod-cluster",
         "ECS_ENABLE_GPU_SUPPORT=true",
         "ECS_ENABLE_CONTAINER_METADATA=true",
+        "ECS_AWSVPC_BLOCK_IMDS=true",
         "ECSCONFIG",
         "",
       ].join("\n"),
@@ -295,12 +337,17 @@ describe("tamma IAM statements", () => {
     assert.deepEqual(
       presignStatements({ rawBucketArn: arn.raw, derivedBucketArn: arn.derived, jobsQueueArn: arn.jobs }),
       [
-        { Sid: "PresignUpload", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${arn.raw}/*` },
+        {
+          Sid: "PresignUpload",
+          Effect: "Allow",
+          Action: ["s3:PutObject"],
+          Resource: [`${arn.raw}/audio/*`, `${arn.raw}/video/*`],
+        },
         {
           Sid: "PresignDownload",
           Effect: "Allow",
           Action: ["s3:GetObject"],
-          Resource: [`${arn.raw}/*`, `${arn.derived}/*`],
+          Resource: [`${arn.derived}/audio/*`],
         },
         { Sid: "NotifyJob", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: arn.jobs },
       ],

@@ -4,6 +4,7 @@ import {
   MalformedJobError,
   clientTokenFor,
   parseJob,
+  placement,
   readTriggerEnv,
   runTaskInput,
 } from "../../functions/tamma-trigger/job";
@@ -171,6 +172,50 @@ describe("tamma trigger: message contract and RunTask request", () => {
     assert.throws(
       () => readTriggerEnv({ ...TRIGGER_ENV, CAPACITY_PROVIDER_STRATEGY: "{" }),
       /CAPACITY_PROVIDER_STRATEGY must be JSON/,
+    );
+  });
+});
+
+describe("tamma trigger: GPU placement (the trigger chooses the task definition)", () => {
+  const GPU_ENV = {
+    ...TRIGGER_ENV,
+    GPU_TASK_DEFINITION: "arn:aws:ecs:us-east-1:123456789012:task-definition/tamma-prod-audio-clean-gpu:3",
+    GPU_CAPACITY_PROVIDER: "tamma-prod-gpu-cp",
+  };
+
+  it("parses an optional gpu flag, refusing anything but a boolean", () => {
+    assert.equal(parseJob('{"job_id":1,"s3_key":"audio/u/a.wav","gpu":true}').gpu, true);
+    assert.equal(parseJob('{"job_id":1,"s3_key":"audio/u/a.wav","gpu":false}').gpu, undefined);
+    assert.throws(
+      () => parseJob('{"job_id":1,"s3_key":"audio/u/a.wav","gpu":"yes"}'),
+      /gpu must be true or false/,
+    );
+  });
+
+  it("runs a GPU job on the GPU task definition and provider; every other job as before", () => {
+    const env = readTriggerEnv(GPU_ENV);
+    const gpu = runTaskInput({ jobId: "7", s3Key: "audio/u/a.wav", gpu: true }, env);
+    assert.equal(gpu.taskDefinition, GPU_ENV.GPU_TASK_DEFINITION);
+    assert.deepEqual(gpu.capacityProviderStrategy, [
+      { capacityProvider: "tamma-prod-gpu-cp", weight: 1, base: 0 },
+    ]);
+    assert.equal(gpu.launchType, undefined, "never a launch type next to a strategy");
+    const plain = runTaskInput({ jobId: "7", s3Key: "audio/u/a.wav" }, env);
+    assert.equal(plain.taskDefinition, TRIGGER_ENV.TASK_DEFINITION);
+    assert.equal(plain.capacityProviderStrategy, undefined);
+    // A GPU job on a stack without GPUs runs on Fargate rather than failing.
+    const noGpu = runTaskInput(
+      { jobId: "7", s3Key: "audio/u/a.wav", gpu: true },
+      readTriggerEnv(TRIGGER_ENV),
+    );
+    assert.equal(noGpu.taskDefinition, TRIGGER_ENV.TASK_DEFINITION);
+    assert.equal(placement({ jobId: "7", s3Key: "k", gpu: true }, readTriggerEnv(TRIGGER_ENV)).gpu, false);
+  });
+
+  it("needs both GPU variables or neither", () => {
+    assert.throws(
+      () => readTriggerEnv({ ...TRIGGER_ENV, GPU_TASK_DEFINITION: GPU_ENV.GPU_TASK_DEFINITION }),
+      /GPU_TASK_DEFINITION and GPU_CAPACITY_PROVIDER are set together/,
     );
   });
 });

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { defineAgent } from "../runtime/agent";
 import { s3ReferenceSchema } from "../runtime/artifacts";
 import { AgentError } from "../runtime/errors";
+import { topicSchema } from "../shared/workflow-input";
 
 const level = z.enum(["low", "medium", "high"], { message: 'must be "low", "medium" or "high"' });
 
@@ -82,12 +83,8 @@ export const analyst = defineAgent({
           ? "is required (the researcher's result object, or an s3_reference to it)"
           : "must be the researcher's result object or an s3_reference {artifact_type, s3_uri}",
     }),
-    topic: z
-      .string()
-      .trim()
-      .min(1, "must not be empty")
-      .max(2000, "must be at most 2000 characters")
-      .optional(),
+    // The same topic schema the workflow API checks a new workflow with (shared/workflow-input.ts).
+    topic: topicSchema.optional(),
   },
   promptDir: __dirname,
   promptFiles: ["system.md", "task.md"],

@@ -1,11 +1,12 @@
 /** Validation of the workflow API's requests (pure). Every message names the field and the rule. */
 import { INVALID, WORKFLOW_ID, isObject } from "../shared/http";
 import { STATUSES, Status } from "../shared/state";
+import { checkWorkflowInput } from "../shared/workflow-input";
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; status: number; error: string };
 const bad = <T>(error: string): Checked<T> => ({ ok: false, status: 400, error });
 
-export const TOPIC_MAX = 2000;
+export { TOPIC_MAX, TOPIC_MIN } from "../shared/workflow-input";
 
 export interface StartRequest {
   topic: string;
@@ -25,16 +26,13 @@ export function checkStart(body: unknown): Checked<StartRequest> {
   if (!obj.ok) return obj;
   const { topic, parameters, workflow_id } = obj.value;
   if (topic === undefined || topic === null) return bad("Missing required field: topic");
-  if (typeof topic !== "string" || topic.trim().length === 0 || topic.length > TOPIC_MAX)
-    return bad(`Invalid field: topic must be a non-blank string of 1 to ${TOPIC_MAX} characters`);
-  if (parameters !== undefined && !isObject(parameters))
-    return bad("Invalid field: parameters must be a JSON object");
   if (workflow_id !== undefined && (typeof workflow_id !== "string" || !WORKFLOW_ID.test(workflow_id)))
     return bad("Invalid field: workflow_id must match [A-Za-z0-9_-]{1,64}");
-  return {
-    ok: true,
-    value: { topic, parameters: (parameters as Record<string, unknown>) ?? {}, workflow_id },
-  };
+  // The agents' own schemas (shared/workflow-input.ts) and the storage limits, so a workflow the API accepts
+  // is never refused by an agent later (after a human approved, for the writer).
+  const input = checkWorkflowInput(topic, parameters ?? undefined);
+  if (!input.ok) return bad(`Invalid field: ${input.error}`);
+  return { ok: true, value: { topic: input.topic, parameters: input.parameters, workflow_id } };
 }
 
 export function checkWorkflowId(id: string | undefined): Checked<string> {
@@ -75,12 +73,25 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
   return key ? Buffer.from(JSON.stringify(key), "utf8").toString("base64url") : undefined;
 }
 
+/** The longest cursor this API hands out is far below this (three short key attributes). */
+export const CURSOR_MAX = 512;
+const CREATED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/**
+ * Pure: a cursor back to the key it encodes, or undefined unless it is exactly what encodeCursor makes of a
+ * key of the status index: a known status, a workflow id and an ISO timestamp (DynamoDB refuses empty or
+ * oversized key values as a server error, so a tampered cursor must never reach it).
+ */
 export function decodeCursor(cursor: string): Record<string, string> | undefined {
+  if (cursor.length === 0 || cursor.length > CURSOR_MAX || !/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
   try {
     const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     const keys = ["created_at", "status", "workflow_id"];
     if (!isObject(v) || Object.keys(v).sort().join() !== keys.join()) return undefined;
     if (!keys.every((k) => typeof v[k] === "string")) return undefined;
+    if (!(STATUSES as readonly string[]).includes(v.status as string)) return undefined;
+    if (!WORKFLOW_ID.test(v.workflow_id as string)) return undefined;
+    if (!CREATED_AT.test(v.created_at as string)) return undefined;
     return v as Record<string, string>;
   } catch {
     return undefined;

@@ -7,8 +7,8 @@
  */
 import { z } from "zod";
 import { defineAgent } from "../runtime/agent";
-import { requiredString } from "../runtime/contract";
 import { AgentError } from "../runtime/errors";
+import { researchParametersSchema, topicSchema } from "../shared/workflow-input";
 
 const confidence = z.enum(["low", "medium", "high"], { message: 'must be "low", "medium" or "high"' });
 
@@ -73,19 +73,9 @@ export const researcher = defineAgent({
       "Returns {topic, summary, findings[{finding, detail, confidence, source_ids}], sources[], gaps[]}",
   },
   payloadShape: {
-    topic: requiredString("the research topic")
-      .trim()
-      .min(3, "must be 3-2000 characters")
-      .max(2000, "must be 3-2000 characters"),
-    parameters: z
-      .looseObject({
-        depth: z
-          .enum(["basic", "comprehensive", "deep"], { message: 'must be "basic", "comprehensive" or "deep"' })
-          .default("comprehensive"),
-        sources: z.array(z.string().max(100)).max(20, "must list at most 20 source kinds").optional(),
-        max_results: z.number().int().min(1, "must be 1-50").max(50, "must be 1-50").optional(),
-      })
-      .default({ depth: "comprehensive" }),
+    // The same schemas the workflow API checks a new workflow with (shared/workflow-input.ts).
+    topic: topicSchema,
+    parameters: researchParametersSchema,
   },
   promptDir: __dirname,
   promptFiles: ["system.md", "task.md"],

@@ -7,9 +7,9 @@
  */
 import { z } from "zod";
 import { defineAgent } from "../runtime/agent";
-import { requiredString } from "../runtime/contract";
 import { s3ReferenceSchema } from "../runtime/artifacts";
 import { AgentError } from "../runtime/errors";
+import { topicSchema, writerParametersSchema } from "../shared/workflow-input";
 
 /** Level-1 and level-2 Markdown headings, in order. */
 export function headings(markdown: string): string[] {
@@ -41,22 +41,10 @@ export const writer = defineAgent({
           ? "is required (the analyst's result object, or an s3_reference to it)"
           : "must be the analyst's result object or an s3_reference {artifact_type, s3_uri}",
     }),
-    topic: requiredString("the report's topic")
-      .trim()
-      .min(1, "must not be empty")
-      .max(2000, "must be at most 2000 characters"),
+    // The same schemas the workflow API checks a new workflow with (shared/workflow-input.ts).
+    topic: topicSchema,
     feedback: z.string().max(20_000, "must be at most 20000 characters").default(""),
-    parameters: z
-      .looseObject({
-        word_limit: z
-          .number()
-          .int()
-          .min(100, "must be 100-50000")
-          .max(50_000, "must be 100-50000")
-          .optional(),
-        audience: z.string().max(200, "must be at most 200 characters").optional(),
-      })
-      .default({}),
+    parameters: writerParametersSchema,
   },
   promptDir: __dirname,
   promptFiles: ["system.md", "task.md"],
