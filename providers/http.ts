@@ -2,6 +2,12 @@
  * The one HTTP client both dynamic providers (Tama, E2E FaaS) use: JSON in and out, typed errors, bounded
  * retries with exponential backoff and jitter, and no credential ever in an error or a log line.
  *
+ * Retries follow the method's semantics. GET, PUT, PATCH and DELETE are idempotent: they are retried on 429,
+ * on 5xx (501 excepted) and on any network failure. A POST is retried only when it provably never reached
+ * the server (connection refused, DNS failure, no route, connect timeout) or when the server refused it with
+ * 429; after any other failure (timeout, connection reset after sending, 5xx) it is not retried and the error
+ * carries `ambiguous: true`, so the provider reconciles by the object's natural key instead of creating twice.
+ *
  * This module is serialized by value into each provider's `__provider` text, so it keeps no module-level
  * state, captures no client or agent, and uses only globals (`fetch`, `AbortSignal`, `setTimeout`).
  */
@@ -31,6 +37,11 @@ export interface AttemptEvent {
 
 export interface HttpRequest {
   method: HttpMethod;
+  /**
+   * Whether sending the request twice is harmless. Default: true for GET, PUT, PATCH and DELETE, false for
+   * POST. Set true for a POST with no side effect worth guarding (an OAuth2 token request).
+   */
+  idempotent?: boolean;
   /** Base URL of the API, e.g. `https://api.tama.io` or `https://api.e2enetworks.com/myaccount/api/v1/`. */
   baseUrl: string;
   /** Path below the base URL; joined without double slashes. */
@@ -62,6 +73,8 @@ export interface HttpResponse<T = unknown> {
 
 /** An API answered with an error status. `message` is `API error <status>: <details>`. */
 export class HttpError extends Error {
+  /** A non-idempotent request failed in a way that does not say whether the server acted on it (a 5xx). */
+  ambiguous = false;
   constructor(
     message: string,
     readonly status: number,
@@ -87,6 +100,8 @@ export class NotFoundError extends HttpError {
 
 /** The request never got an answer (connection refused or reset, timeout) after every allowed attempt. */
 export class NetworkError extends Error {
+  /** A non-idempotent request may have reached the server (timeout, reset after sending). */
+  ambiguous = false;
   constructor(
     message: string,
     readonly request: string,
@@ -157,9 +172,43 @@ export function describeErrorBody(body: unknown): string {
   return parts.join("; ") || "no details";
 }
 
-/** Statuses worth another attempt. */
+/** Statuses worth another attempt of an idempotent request: 429 and every 5xx but 501 (not implemented). */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 502 || status === 503 || status === 504;
+  return status === 429 || (status >= 500 && status <= 599 && status !== 501);
+}
+
+/** Network failures that happen before a single byte of the request is sent: the server never saw it. */
+export const NEVER_SENT = [
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+];
+
+/** The method's default: everything but POST can be sent twice without harm. */
+export function isIdempotent(method: HttpMethod): boolean {
+  return method !== "POST";
+}
+
+/**
+ * May this failed attempt be sent again? Idempotent requests: any network failure, 429 and 5xx (501 aside).
+ * Others: only when the server provably never got the request (NEVER_SENT) or refused it with 429.
+ */
+export function mayRetry(
+  idempotent: boolean,
+  status: number | undefined,
+  failure: string | undefined,
+): boolean {
+  if (failure !== undefined) return idempotent || NEVER_SENT.includes(failure);
+  if (status === undefined) return false;
+  return idempotent ? isRetryableStatus(status) : status === 429;
+}
+
+/** True when a non-idempotent request failed without saying whether the server acted on it. */
+export function isAmbiguous(err: unknown): boolean {
+  return !!err && typeof err === "object" && (err as { ambiguous?: unknown }).ambiguous === true;
 }
 
 /** Retry-After in ms (seconds or an HTTP date), or undefined. */
@@ -193,6 +242,7 @@ export async function request<T = unknown>(req: HttpRequest): Promise<HttpRespon
   const headers: Record<string, string> = { accept: "application/json", ...req.headers };
   if (req.body !== undefined) headers["content-type"] = "application/json";
   const started = Date.now();
+  const idempotent = req.idempotent ?? isIdempotent(req.method);
 
   for (let attempt = 1; ; attempt++) {
     let status: number | undefined;
@@ -228,7 +278,7 @@ export async function request<T = unknown>(req: HttpRequest): Promise<HttpRespon
       return { status, body: body as T, attempts: attempt };
     }
 
-    const transient = failure !== undefined || isRetryableStatus(status!);
+    const transient = mayRetry(idempotent, status, failure);
     const wait = Math.min(policy.maxDelayMs, retryAfter ?? backoffDelay(attempt, policy));
     const canRetry =
       transient && attempt < policy.maxAttempts && Date.now() - started + wait <= policy.maxElapsedMs;
@@ -244,14 +294,18 @@ export async function request<T = unknown>(req: HttpRequest): Promise<HttpRespon
       continue;
     }
     if (failure !== undefined) {
-      throw new NetworkError(
+      const err = new NetworkError(
         clean(`${label}: no answer (${failure}) after ${attempt} attempt(s)`),
         label,
         attempt,
       );
+      err.ambiguous = !idempotent && !NEVER_SENT.includes(failure);
+      throw err;
     }
     const message = clean(`API error ${status}: ${describeErrorBody(body)}`);
     if (status === 404) throw new NotFoundError(message, label, body, attempt);
-    throw new HttpError(message, status!, label, body, attempt);
+    const err = new HttpError(message, status!, label, body, attempt);
+    err.ambiguous = !idempotent && status! >= 500;
+    throw err;
   }
 }

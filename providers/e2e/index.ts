@@ -20,7 +20,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as api from "./api";
-import { faasFunctionProvider, listRuntimes, messageOf } from "./provider";
+import { callApi, faasFunctionProvider, messageOf } from "./provider";
 
 export type { FunctionConfig, FunctionTimeouts, Hardware, Runtime } from "./api";
 
@@ -134,6 +134,12 @@ export async function getRuntimes(args: GetRuntimesArgs = {}): Promise<api.Runti
   } catch (e) {
     throw new Error(`getRuntimes: ${messageOf(e)}`, { cause: e });
   }
+}
+
+/** The runtimes the account's project offers (`GET faas/runtimes/`); program side only, never serialized. */
+export async function listRuntimes(conn: api.Connection, hardware?: string): Promise<api.Runtime[]> {
+  const env = await callApi<unknown>(conn, conn, "GET", api.PATHS.runtimes);
+  return api.mapRuntimes(env.data, hardware);
 }
 
 /** `getRuntimes` for Inputs. */
