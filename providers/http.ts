@@ -50,6 +50,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Sent as JSON when defined. */
   body?: unknown;
+  /** Sent as `application/x-www-form-urlencoded` when defined (instead of `body`). */
+  form?: Record<string, string>;
   /** Per-attempt timeout in ms. Default 30 000. */
   timeoutMs?: number;
   retry?: RetryPolicy;
@@ -240,7 +242,14 @@ export async function request<T = unknown>(req: HttpRequest): Promise<HttpRespon
   const label = `${req.method} ${redactUrl(url.toString(), req.secretQueryParams)}`;
   const clean = (text: string) => scrub(text, req.secrets);
   const headers: Record<string, string> = { accept: "application/json", ...req.headers };
-  if (req.body !== undefined) headers["content-type"] = "application/json";
+  if (req.form !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
+  else if (req.body !== undefined) headers["content-type"] = "application/json";
+  const payload =
+    req.form !== undefined
+      ? new URLSearchParams(req.form).toString()
+      : req.body === undefined
+        ? undefined
+        : JSON.stringify(req.body);
   const started = Date.now();
   const idempotent = req.idempotent ?? isIdempotent(req.method);
 
@@ -253,7 +262,7 @@ export async function request<T = unknown>(req: HttpRequest): Promise<HttpRespon
       const res = await fetch(url, {
         method: req.method,
         headers,
-        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        body: payload,
         signal: AbortSignal.timeout(req.timeoutMs ?? 30_000),
       });
       const textBody = await res.text();

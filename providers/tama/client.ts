@@ -215,7 +215,9 @@ async function fetchToken(
       baseUrl: c.baseUrl,
       path: "/auth/tokens",
       headers: { authorization: `Bearer ${basic}` },
-      body: { grant_type: "client_credentials", scope: c.auth.scopes.join(" ") },
+      // RFC 6749 §4.4 and tama-go: a form-urlencoded body. Sending it twice only issues a second token.
+      form: { grant_type: "client_credentials", scope: c.auth.scopes.join(" ") },
+      idempotent: true,
       timeoutMs: c.timeoutMs,
       secrets: connectionSecrets(c),
       onAttempt: logAttempt,

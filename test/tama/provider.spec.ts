@@ -310,18 +310,13 @@ describe("tama providers: direct calls against the emulator", function () {
   describe("check", () => {
     const cases: [keyof typeof providers, Any, string, RegExp][] = [
       ["space", { name: "", type: "root" }, "name", /name is required/],
-      [
-        "space",
-        { name: "x", type: "team" },
-        "type",
-        /type must be one of "root", "component", "global", got "team"/,
-      ],
+      ["space", { name: "x", type: "" }, "type", /type is required/],
       ["space", { name: "x", type: "root", existingId: " " }, "existingId", /existing object/],
       [
         "source",
-        { spaceId: "s", name: "n", type: "api", endpoint: "https://e.io", apiKey: "k" },
+        { spaceId: "s", name: "n", type: "", endpoint: "https://e.io", apiKey: "k" },
         "type",
-        /type must be one of "model"/,
+        /type is required/,
       ],
       [
         "source",
@@ -395,6 +390,14 @@ describe("tama providers: direct calls against the emulator", function () {
         /whole number greater than 0, got 1.5/,
       ],
     ];
+    it("leaves type values to the server: its 422 message is passed on", async () => {
+      assert.deepEqual((await providers.space.check!({}, { name: "x", type: "team" })).failures ?? [], []);
+      await assert.rejects(
+        providers.space.create({ name: "x", type: "team" }),
+        /Unable to create space "x": API error 422: type is invalid/,
+      );
+    });
+
     for (const [kind, news, property, reason] of cases) {
       it(`${kind}: rejects a bad ${property} before any request`, async () => {
         const res = await providers[kind].check!({}, news);
@@ -545,6 +548,12 @@ describe("tama providers: direct calls against the emulator", function () {
         `Bearer ${Buffer.from(`ai-platform-ci:${CLIENT_SECRET}`).toString("base64")}`,
       );
       assert.deepEqual(tokenReq.body, { grant_type: "client_credentials", scope: "provision.all" });
+      assert.equal(
+        tokenReq.headers["content-type"],
+        "application/x-www-form-urlencoded",
+        "RFC 6749 form body",
+      );
+      assert.equal(tokenReq.rawBody, "grant_type=client_credentials&scope=provision.all");
     });
 
     it("refreshes the token before it expires", async () => {
