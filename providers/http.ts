@@ -132,11 +132,57 @@ export function redactUrl(url: string, secretParams: string[] = []): string {
   }
 }
 
-/** Replaces every occurrence of a secret in `text` by `***`. */
+/** The forms a secret can take in an answer: raw, URL-encoded, JSON-escaped, base64 (standard, URL-safe). */
+export function secretForms(secret: string): string[] {
+  const b64 = Buffer.from(secret, "utf8").toString("base64");
+  const forms = [
+    secret,
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    JSON.stringify(secret).slice(1, -1),
+    b64,
+    b64.replace(/=+$/, ""),
+    b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""),
+  ];
+  return [...new Set(forms)].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every occurrence of a secret, in any of its forms (`secretForms`), in `text` by `***`. */
 export function scrub(text: string, secrets: (string | undefined)[] = []): string {
   let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("***");
+  for (const s of secrets)
+    if (s && s.length >= 4) for (const f of secretForms(s)) out = out.split(f).join("***");
   return out;
+}
+
+/** A copy of a JSON-like value with every string scrubbed (bounded depth). */
+export function scrubValue(value: unknown, secrets: (string | undefined)[], depth = 0): unknown {
+  if (typeof value === "string") return scrub(value, secrets);
+  if (depth > 8 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, secrets, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>))
+    out[scrub(k, secrets)] = scrubValue(v, secrets, depth + 1);
+  return out;
+}
+
+/**
+ * Scrubs an error in place: message, stack, every own string or JSON property, and its cause chain. The one
+ * redaction every provider error passes through before it leaves the provider.
+ */
+export function scrubError<E>(err: E, secrets: (string | undefined)[], depth = 0): E {
+  if (!err || typeof err !== "object" || depth > 4) return err;
+  const e = err as Record<string, unknown>;
+  for (const k of Object.getOwnPropertyNames(e)) {
+    if (k === "cause") continue;
+    try {
+      e[k] = scrubValue(e[k], secrets);
+    } catch {
+      // a read-only property: left as it is
+    }
+  }
+  if (e.cause !== undefined) scrubError(e.cause, secrets, depth + 1);
+  return err;
 }
 
 /**
@@ -240,7 +286,16 @@ export async function request<T = unknown>(req: HttpRequest): Promise<HttpRespon
   for (const [k, v] of Object.entries(req.query ?? {}))
     if (v !== undefined) url.searchParams.set(k, String(v));
   const label = `${req.method} ${redactUrl(url.toString(), req.secretQueryParams)}`;
-  const clean = (text: string) => scrub(text, req.secrets);
+  // Every credential of the call: the caller's list, the secret query values, the Authorization value.
+  const auth = Object.entries(req.headers ?? {}).find(([k]) => k.toLowerCase() === "authorization")?.[1];
+  const secrets = [
+    ...(req.secrets ?? []),
+    ...(req.secretQueryParams ?? []).map((p) => url.searchParams.get(p) ?? undefined),
+    auth,
+    auth?.replace(/^\S+\s+/, ""),
+  ];
+  const clean = (text: string) => scrub(text, secrets);
+  const onAttempt = (e: AttemptEvent) => req.onAttempt?.(scrubValue(e, secrets) as AttemptEvent);
   const headers: Record<string, string> = { accept: "application/json", ...req.headers };
   if (req.form !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
   else if (req.body !== undefined) headers["content-type"] = "application/json";
@@ -283,7 +338,7 @@ export async function request<T = unknown>(req: HttpRequest): Promise<HttpRespon
     }
 
     if (status !== undefined && status < 400) {
-      req.onAttempt?.({ request: label, attempt, status });
+      onAttempt({ request: label, attempt, status });
       return { status, body: body as T, attempts: attempt };
     }
 
@@ -291,7 +346,7 @@ export async function request<T = unknown>(req: HttpRequest): Promise<HttpRespon
     const wait = Math.min(policy.maxDelayMs, retryAfter ?? backoffDelay(attempt, policy));
     const canRetry =
       transient && attempt < policy.maxAttempts && Date.now() - started + wait <= policy.maxElapsedMs;
-    req.onAttempt?.({
+    onAttempt({
       request: label,
       attempt,
       status,
@@ -312,8 +367,9 @@ export async function request<T = unknown>(req: HttpRequest): Promise<HttpRespon
       throw err;
     }
     const message = clean(`API error ${status}: ${describeErrorBody(body)}`);
-    if (status === 404) throw new NotFoundError(message, label, body, attempt);
-    const err = new HttpError(message, status!, label, body, attempt);
+    const safeBody = scrubValue(body, secrets);
+    if (status === 404) throw new NotFoundError(message, label, safeBody, attempt);
+    const err = new HttpError(message, status!, label, safeBody, attempt);
     err.ambiguous = !idempotent && status! >= 500;
     throw err;
   }

@@ -260,7 +260,13 @@ export async function waitUntilRunning(
       const phase = api.classifyStatus(live.status);
       if (phase === "running") return { live, polls };
       if (phase === "failed")
-        throw Object.assign(new Error(`deployment failed: ${api.failureReason(live)}`), { live });
+        // The reason comes from a 200 answer, which the HTTP client does not scrub: scrubbed here.
+        throw Object.assign(
+          new Error(
+            http.scrub(`deployment failed: ${api.failureReason(live)}`, [conn.apiKey, conn.authToken]),
+          ),
+          { live: http.scrubValue(live, [conn.apiKey, conn.authToken]) },
+        );
     }
     delay = api.nextPollDelay(delay, timing.pollMaxInterval);
   }
@@ -396,13 +402,10 @@ export const faasFunctionProvider = {
         throw new Error(
           `existingId: there is no function "${name}" in project ${scope.projectId} (${scope.location}) to adopt; remove existingId to create it`,
         );
-      if (typeof live.runtime === "string" && live.runtime && live.runtime !== inputs.runtime)
+      const mismatch = liveMismatch(live, inputs);
+      if (mismatch)
         throw new Error(
-          `existingId: function "${name}" runs runtime ${live.runtime}, but runtime is ${inputs.runtime}; declare the live runtime or remove existingId`,
-        );
-      if ((live.node_type === "cpu" || live.node_type === "gpu") && live.node_type !== inputs.config.hardware)
-        throw new Error(
-          `existingId: function "${name}" runs on ${live.node_type}, but config.hardware is ${inputs.config.hardware}`,
+          `existingId: function "${name}": ${mismatch}; declare it as it is or remove existingId`,
         );
       if (api.classifyStatus(live.status) === "pending")
         await waitUntilRunning(

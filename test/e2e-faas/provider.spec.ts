@@ -307,7 +307,7 @@ describe("e2e provider: direct calls against the emulator", function () {
       emu.seed({ name: "process-orders", runtime: "python3-http-debian", node_type: "gpu" });
       await assert.rejects(
         created(sample({ existingId: "process-orders" })),
-        /existingId: function "process-orders" runs on gpu, but config.hardware is cpu/,
+        /existingId: function "process-orders": it runs on gpu, not cpu/,
       );
     });
 
@@ -330,7 +330,7 @@ describe("e2e provider: direct calls against the emulator", function () {
       emu.seed({ name: "process-orders", runtime: "node18" });
       await assert.rejects(
         created(sample({ existingId: "process-orders" })),
-        /existingId: function "process-orders" runs runtime node18, but runtime is python3-http-debian/,
+        /existingId: function "process-orders": it runs runtime node18, not python3-http-debian/,
       );
       assert.equal(emu.count("PUT"), 0);
     });
