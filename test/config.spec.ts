@@ -208,3 +208,20 @@ describe("config loader", () => {
       assert.ok(specs.has(`${PROJECT}:${name}`), `${name} is read by the loader`);
   });
 });
+
+describe("config: E2E code paths stay inside the project", () => {
+  it("refuses ../ out of the project and absolute paths, before reading anything", async () => {
+    const { checkFunctionFiles } = await import("../config/e2e");
+    const base = { runtime: "python3-http-debian" } as never as Record<string, unknown>;
+    for (const codePath of ["../../../../etc/passwd", "/etc/passwd"]) {
+      const issues = checkFunctionFiles({ f: { ...base, codePath } as never });
+      assert.equal(issues.length, 1, codePath);
+      assert.match(issues[0].problem, /resolves outside the project directory/);
+    }
+    const { readCodeFile } = await import("../providers/e2e");
+    assert.throws(
+      () => readCodeFile("f", "../../../../etc/passwd"),
+      /resolves outside the project directory/,
+    );
+  });
+});

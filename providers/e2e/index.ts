@@ -61,6 +61,11 @@ export interface FaasFunctionArgs {
 
 /** Reads a handler file for `codePath`, with an error naming the resource and the file. */
 export function readCodeFile(resource: string, codePath: string): string {
+  const rel = path.relative(process.cwd(), path.resolve(codePath));
+  if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel))
+    throw new Error(
+      `FaasFunction "${resource}": codePath ${JSON.stringify(codePath)} resolves outside the project directory; use a path inside it`,
+    );
   try {
     return fs.readFileSync(path.resolve(codePath), "utf8");
   } catch (e) {
