@@ -225,3 +225,21 @@ describe("config: E2E code paths stay inside the project", () => {
     );
   });
 });
+
+describe("config: unknown keys in the providers' namespaces", () => {
+  it("refuses tama:timout and e2e:locaton with a did-you-mean, and keeps tama:<source>ApiKey", async () => {
+    const { parseConfig } = await import("../config/index");
+    let message = "";
+    try {
+      parseConfig({ "tama:timout": "30", "e2e:locaton": "Delhi", "tama:openaiApiKey": "x".repeat(30) }, {
+        stack: "dev",
+        implemented: [],
+      } as never);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert.match(message, /tama:timout.*did you mean tama:timeout\?/);
+    assert.match(message, /e2e:locaton.*did you mean e2e:location\?/);
+    assert.doesNotMatch(message, /tama:openaiApiKey/);
+  });
+});
