@@ -170,6 +170,15 @@ export function checkFunctionFiles(
     for (const field of ["codePath", "requirementsPath"] as const) {
       const file = fn[field];
       if (file === undefined) continue;
+      const rel = path.relative(path.resolve(root), path.resolve(root, file));
+      if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) {
+        issues.push({
+          key: `${PROJECT}:e2eFunctions.${key}.${field}`,
+          problem: "resolves outside the project directory",
+          rule: "a file path inside the project directory (no absolute path, no ../ out of it)",
+        });
+        continue;
+      }
       if (!fs.existsSync(path.resolve(root, file)) || !fs.statSync(path.resolve(root, file)).isFile())
         issues.push({
           key: `${PROJECT}:e2eFunctions.${key}.${field}`,

@@ -163,17 +163,25 @@ export function parseConfig(raw: Record<string, string>, opts: ParseOptions): Pl
   }
 
   const known = allKeySpecs();
+  // Every namespace the program owns: the project's, and the providers' `tama:` and `e2e:` (a source's key is
+  // `tama:<sourceKey>ApiKey`). Other namespaces (aws:, pulumi:) belong to their packages.
+  const owned = [PROJECT, "tama", "e2e"];
   for (const key of Object.keys(raw)) {
-    if (!key.startsWith(`${PROJECT}:`) || known.has(key)) continue;
+    const ns = key.slice(0, key.indexOf(":"));
+    if (!owned.includes(ns) || known.has(key)) continue;
+    if (ns === "tama" && /^tama:[a-z][A-Za-z0-9]*ApiKey$/.test(key)) continue;
     const suggestion = [...known.keys()]
-      .filter((k) => k.startsWith(`${PROJECT}:`))
+      .filter((k) => k.startsWith(`${ns}:`))
       .map((k) => ({ k, d: distance(k, key) }))
       .sort((a, b) => a.d - b.d)[0];
     const hint = suggestion && suggestion.d <= 3 ? `; did you mean ${suggestion.k}?` : "";
     issues.push({
       key,
       problem: "is not a setting of this program" + hint,
-      rule: "only the keys listed in Pulumi.yaml",
+      rule:
+        ns === PROJECT
+          ? "only the keys listed in Pulumi.yaml"
+          : `only the ${ns}: settings the program reads (docs/${ns === "tama" ? "tama" : "e2e"}.md)`,
     });
   }
 

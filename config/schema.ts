@@ -79,6 +79,8 @@ export function fullKey(name: string, spec: KeySpec<unknown>): string {
 /** Shows a value in an error without ever showing a secret. */
 export function describeValue(value: unknown, secret: boolean): string {
   if (secret) return "[secret]";
+  // A structured value may hold a secret among its fields: never echoed, not even its first characters.
+  if (value !== null && typeof value === "object") return Array.isArray(value) ? "[a list]" : "[an object]";
   const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value);
   return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -2,6 +2,12 @@
  * The one HTTP client both dynamic providers (Tama, E2E FaaS) use: JSON in and out, typed errors, bounded
  * retries with exponential backoff and jitter, and no credential ever in an error or a log line.
  *
+ * Retries follow the method's semantics. GET, PUT, PATCH and DELETE are idempotent: they are retried on 429,
+ * on 5xx (501 excepted) and on any network failure. A POST is retried only when it provably never reached
+ * the server (connection refused, DNS failure, no route, connect timeout) or when the server refused it with
+ * 429; after any other failure (timeout, connection reset after sending, 5xx) it is not retried and the error
+ * carries `ambiguous: true`, so the provider reconciles by the object's natural key instead of creating twice.
+ *
  * This module is serialized by value into each provider's `__provider` text, so it keeps no module-level
  * state, captures no client or agent, and uses only globals (`fetch`, `AbortSignal`, `setTimeout`).
  */
@@ -31,6 +37,11 @@ export interface AttemptEvent {
 
 export interface HttpRequest {
   method: HttpMethod;
+  /**
+   * Whether sending the request twice is harmless. Default: true for GET, PUT, PATCH and DELETE, false for
+   * POST. Set true for a POST with no side effect worth guarding (an OAuth2 token request).
+   */
+  idempotent?: boolean;
   /** Base URL of the API, e.g. `https://api.tama.io` or `https://api.e2enetworks.com/myaccount/api/v1/`. */
   baseUrl: string;
   /** Path below the base URL; joined without double slashes. */
@@ -39,6 +50,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Sent as JSON when defined. */
   body?: unknown;
+  /** Sent as `application/x-www-form-urlencoded` when defined (instead of `body`). */
+  form?: Record<string, string>;
   /** Per-attempt timeout in ms. Default 30 000. */
   timeoutMs?: number;
   retry?: RetryPolicy;
@@ -62,6 +75,8 @@ export interface HttpResponse<T = unknown> {
 
 /** An API answered with an error status. `message` is `API error <status>: <details>`. */
 export class HttpError extends Error {
+  /** A non-idempotent request failed in a way that does not say whether the server acted on it (a 5xx). */
+  ambiguous = false;
   constructor(
     message: string,
     readonly status: number,
@@ -87,6 +102,8 @@ export class NotFoundError extends HttpError {
 
 /** The request never got an answer (connection refused or reset, timeout) after every allowed attempt. */
 export class NetworkError extends Error {
+  /** A non-idempotent request may have reached the server (timeout, reset after sending). */
+  ambiguous = false;
   constructor(
     message: string,
     readonly request: string,
@@ -115,11 +132,57 @@ export function redactUrl(url: string, secretParams: string[] = []): string {
   }
 }
 
-/** Replaces every occurrence of a secret in `text` by `***`. */
+/** The forms a secret can take in an answer: raw, URL-encoded, JSON-escaped, base64 (standard, URL-safe). */
+export function secretForms(secret: string): string[] {
+  const b64 = Buffer.from(secret, "utf8").toString("base64");
+  const forms = [
+    secret,
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    JSON.stringify(secret).slice(1, -1),
+    b64,
+    b64.replace(/=+$/, ""),
+    b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""),
+  ];
+  return [...new Set(forms)].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every occurrence of a secret, in any of its forms (`secretForms`), in `text` by `***`. */
 export function scrub(text: string, secrets: (string | undefined)[] = []): string {
   let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("***");
+  for (const s of secrets)
+    if (s && s.length >= 4) for (const f of secretForms(s)) out = out.split(f).join("***");
   return out;
+}
+
+/** A copy of a JSON-like value with every string scrubbed (bounded depth). */
+export function scrubValue(value: unknown, secrets: (string | undefined)[], depth = 0): unknown {
+  if (typeof value === "string") return scrub(value, secrets);
+  if (depth > 8 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, secrets, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>))
+    out[scrub(k, secrets)] = scrubValue(v, secrets, depth + 1);
+  return out;
+}
+
+/**
+ * Scrubs an error in place: message, stack, every own string or JSON property, and its cause chain. The one
+ * redaction every provider error passes through before it leaves the provider.
+ */
+export function scrubError<E>(err: E, secrets: (string | undefined)[], depth = 0): E {
+  if (!err || typeof err !== "object" || depth > 4) return err;
+  const e = err as Record<string, unknown>;
+  for (const k of Object.getOwnPropertyNames(e)) {
+    if (k === "cause") continue;
+    try {
+      e[k] = scrubValue(e[k], secrets);
+    } catch {
+      // a read-only property: left as it is
+    }
+  }
+  if (e.cause !== undefined) scrubError(e.cause, secrets, depth + 1);
+  return err;
 }
 
 /**
@@ -157,9 +220,43 @@ export function describeErrorBody(body: unknown): string {
   return parts.join("; ") || "no details";
 }
 
-/** Statuses worth another attempt. */
+/** Statuses worth another attempt of an idempotent request: 429 and every 5xx but 501 (not implemented). */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 502 || status === 503 || status === 504;
+  return status === 429 || (status >= 500 && status <= 599 && status !== 501);
+}
+
+/** Network failures that happen before a single byte of the request is sent: the server never saw it. */
+export const NEVER_SENT = [
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+];
+
+/** The method's default: everything but POST can be sent twice without harm. */
+export function isIdempotent(method: HttpMethod): boolean {
+  return method !== "POST";
+}
+
+/**
+ * May this failed attempt be sent again? Idempotent requests: any network failure, 429 and 5xx (501 aside).
+ * Others: only when the server provably never got the request (NEVER_SENT) or refused it with 429.
+ */
+export function mayRetry(
+  idempotent: boolean,
+  status: number | undefined,
+  failure: string | undefined,
+): boolean {
+  if (failure !== undefined) return idempotent || NEVER_SENT.includes(failure);
+  if (status === undefined) return false;
+  return idempotent ? isRetryableStatus(status) : status === 429;
+}
+
+/** True when a non-idempotent request failed without saying whether the server acted on it. */
+export function isAmbiguous(err: unknown): boolean {
+  return !!err && typeof err === "object" && (err as { ambiguous?: unknown }).ambiguous === true;
 }
 
 /** Retry-After in ms (seconds or an HTTP date), or undefined. */
@@ -189,10 +286,27 @@ export async function request<T = unknown>(req: HttpRequest): Promise<HttpRespon
   for (const [k, v] of Object.entries(req.query ?? {}))
     if (v !== undefined) url.searchParams.set(k, String(v));
   const label = `${req.method} ${redactUrl(url.toString(), req.secretQueryParams)}`;
-  const clean = (text: string) => scrub(text, req.secrets);
+  // Every credential of the call: the caller's list, the secret query values, the Authorization value.
+  const auth = Object.entries(req.headers ?? {}).find(([k]) => k.toLowerCase() === "authorization")?.[1];
+  const secrets = [
+    ...(req.secrets ?? []),
+    ...(req.secretQueryParams ?? []).map((p) => url.searchParams.get(p) ?? undefined),
+    auth,
+    auth?.replace(/^\S+\s+/, ""),
+  ];
+  const clean = (text: string) => scrub(text, secrets);
+  const onAttempt = (e: AttemptEvent) => req.onAttempt?.(scrubValue(e, secrets) as AttemptEvent);
   const headers: Record<string, string> = { accept: "application/json", ...req.headers };
-  if (req.body !== undefined) headers["content-type"] = "application/json";
+  if (req.form !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
+  else if (req.body !== undefined) headers["content-type"] = "application/json";
+  const payload =
+    req.form !== undefined
+      ? new URLSearchParams(req.form).toString()
+      : req.body === undefined
+        ? undefined
+        : JSON.stringify(req.body);
   const started = Date.now();
+  const idempotent = req.idempotent ?? isIdempotent(req.method);
 
   for (let attempt = 1; ; attempt++) {
     let status: number | undefined;
@@ -203,7 +317,7 @@ export async function request<T = unknown>(req: HttpRequest): Promise<HttpRespon
       const res = await fetch(url, {
         method: req.method,
         headers,
-        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        body: payload,
         signal: AbortSignal.timeout(req.timeoutMs ?? 30_000),
       });
       const textBody = await res.text();
@@ -224,15 +338,15 @@ export async function request<T = unknown>(req: HttpRequest): Promise<HttpRespon
     }
 
     if (status !== undefined && status < 400) {
-      req.onAttempt?.({ request: label, attempt, status });
+      onAttempt({ request: label, attempt, status });
       return { status, body: body as T, attempts: attempt };
     }
 
-    const transient = failure !== undefined || isRetryableStatus(status!);
+    const transient = mayRetry(idempotent, status, failure);
     const wait = Math.min(policy.maxDelayMs, retryAfter ?? backoffDelay(attempt, policy));
     const canRetry =
       transient && attempt < policy.maxAttempts && Date.now() - started + wait <= policy.maxElapsedMs;
-    req.onAttempt?.({
+    onAttempt({
       request: label,
       attempt,
       status,
@@ -244,14 +358,19 @@ export async function request<T = unknown>(req: HttpRequest): Promise<HttpRespon
       continue;
     }
     if (failure !== undefined) {
-      throw new NetworkError(
+      const err = new NetworkError(
         clean(`${label}: no answer (${failure}) after ${attempt} attempt(s)`),
         label,
         attempt,
       );
+      err.ambiguous = !idempotent && !NEVER_SENT.includes(failure);
+      throw err;
     }
     const message = clean(`API error ${status}: ${describeErrorBody(body)}`);
-    if (status === 404) throw new NotFoundError(message, label, body, attempt);
-    throw new HttpError(message, status!, label, body, attempt);
+    const safeBody = scrubValue(body, secrets);
+    if (status === 404) throw new NotFoundError(message, label, safeBody, attempt);
+    const err = new HttpError(message, status!, label, safeBody, attempt);
+    err.ambiguous = !idempotent && status! >= 500;
+    throw err;
   }
 }

@@ -208,3 +208,38 @@ describe("config loader", () => {
       assert.ok(specs.has(`${PROJECT}:${name}`), `${name} is read by the loader`);
   });
 });
+
+describe("config: E2E code paths stay inside the project", () => {
+  it("refuses ../ out of the project and absolute paths, before reading anything", async () => {
+    const { checkFunctionFiles } = await import("../config/e2e");
+    const base = { runtime: "python3-http-debian" } as never as Record<string, unknown>;
+    for (const codePath of ["../../../../etc/passwd", "/etc/passwd"]) {
+      const issues = checkFunctionFiles({ f: { ...base, codePath } as never });
+      assert.equal(issues.length, 1, codePath);
+      assert.match(issues[0].problem, /resolves outside the project directory/);
+    }
+    const { readCodeFile } = await import("../providers/e2e");
+    assert.throws(
+      () => readCodeFile("f", "../../../../etc/passwd"),
+      /resolves outside the project directory/,
+    );
+  });
+});
+
+describe("config: unknown keys in the providers' namespaces", () => {
+  it("refuses tama:timout and e2e:locaton with a did-you-mean, and keeps tama:<source>ApiKey", async () => {
+    const { parseConfig } = await import("../config/index");
+    let message = "";
+    try {
+      parseConfig({ "tama:timout": "30", "e2e:locaton": "Delhi", "tama:openaiApiKey": "x".repeat(30) }, {
+        stack: "dev",
+        implemented: [],
+      } as never);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert.match(message, /tama:timout.*did you mean tama:timeout\?/);
+    assert.match(message, /e2e:locaton.*did you mean e2e:location\?/);
+    assert.doesNotMatch(message, /tama:openaiApiKey/);
+  });
+});

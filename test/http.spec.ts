@@ -346,3 +346,70 @@ describe("providers/http: the shared client", () => {
     }
   });
 });
+
+describe("providers/http: a hostile server never gets a credential into an error or a log line", () => {
+  const creds = {
+    apiKey: "hostile-api-key-9f8e7d6c",
+    token: "hostile/token+with=chars&more",
+    sourceKey: 'sk-"quoted"\\slash-key',
+  };
+  const all = Object.values(creds);
+  const forms = all.flatMap((c) => httpModule.secretForms(c));
+  const echoes: ((c: string) => unknown)[] = [
+    (c) => ({ message: `bad key ${c}` }),
+    (c) => ({ errors: { credential: [`${encodeURIComponent(c)} is invalid`] } }),
+    (c) => ({ error: JSON.stringify({ echoed: c }) }),
+    (c) => ({ detail: Buffer.from(c).toString("base64") }),
+    (c) => `plain text ${Buffer.from(c).toString("base64url")}`,
+  ];
+  const statuses = [400, 401, 422, 500, 200];
+  let n = 0;
+  for (const status of statuses)
+    for (const echo of echoes)
+      for (const [name, c] of Object.entries(creds)) {
+        n++;
+        it(`#${n}: HTTP ${status} echoing ${name}`, async () => {
+          const payload = echo(c);
+          const s = await scripted([
+            (_req, res) => {
+              res.writeHead(status, { "content-type": "application/json" });
+              res.end(
+                status === 200
+                  ? JSON.stringify({ code: 400, message: JSON.stringify(payload), data: payload })
+                  : JSON.stringify(payload),
+              );
+            },
+          ]);
+          const lines: string[] = [];
+          try {
+            const err = await request({
+              method: "PUT",
+              baseUrl: s.base,
+              path: "x",
+              query: { apikey: creds.apiKey },
+              headers: { authorization: `Bearer ${creds.token}` },
+              body: { source: { credential: { api_key: creds.sourceKey } } },
+              secretQueryParams: ["apikey"],
+              secrets: [creds.sourceKey],
+              retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+              envelopeStatus: (b) => (b as { code?: number })?.code,
+              onAttempt: (e) => lines.push(JSON.stringify(e)),
+            }).then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+            assert.ok(err instanceof HttpError, `an API error, not a local one: ${String(err)}`);
+            assert.equal(
+              s.seen.length,
+              status >= 500 ? 2 : 1,
+              "the server was reached (PUT 5xx retried once)",
+            );
+            const seen =
+              JSON.stringify(err, Object.getOwnPropertyNames(err)) + String(err) + lines.join("\n");
+            for (const f of forms) assert.ok(!seen.includes(f), `leaked ${JSON.stringify(f)}: ${seen}`);
+          } finally {
+            await s.close();
+          }
+        });
+      }
+});

@@ -121,6 +121,21 @@ export const RESERVED_ENV = ["PORT"];
 /** Secrets are OpenFaaS (Kubernetes) secrets, referenced by name: a DNS-1123 subdomain. */
 export const SECRET_NAME_RULE = /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/;
 
+/**
+ * The hardware each known runtime runs on (the `node_type` of `GET faas/runtimes/`; runtime ids from E2E's
+ * CLI). `check` refuses a mismatch before any request; a runtime not listed here is checked against the
+ * live runtimes lookup before anything is deleted or created. test/e2e-faas/api.spec.ts keeps this table in
+ * sync with the emulator's runtimes.
+ */
+export const RUNTIME_HARDWARE: Record<string, Hardware> = {
+  "python3-http-debian": "cpu",
+  node18: "cpu",
+  "dotnet8-csharp": "cpu",
+  "csharp-httprequest": "cpu",
+  ruby: "cpu",
+  "python3-http-cuda": "gpu",
+};
+
 /** The value the engine sends for inputs not yet known during a preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const isUnknown = (v: unknown) => v === UNKNOWN;
@@ -212,6 +227,14 @@ export function checkInputs(news: FaasFunctionInputs): { inputs?: CheckedInputs;
   const hardware = cfg.hardware ?? DEFAULTS.hardware;
   if (!isUnknown(hardware) && hardware !== "cpu" && hardware !== "gpu")
     fail("config.hardware", `${JSON.stringify(hardware)} is not "cpu" or "gpu"`);
+  else if (!isUnknown(hardware) && typeof news.runtime === "string") {
+    const expected = RUNTIME_HARDWARE[news.runtime];
+    if (expected && expected !== hardware)
+      fail(
+        "config.hardware",
+        `"${hardware}" does not match runtime ${news.runtime}, which runs on ${expected}: set config.hardware to "${expected}" or pick a ${hardware} runtime (see getRuntimes)`,
+      );
+  }
   if (cfg.replicas !== undefined && cfg.replicas !== null)
     fail(
       "config.replicas",

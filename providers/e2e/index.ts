@@ -20,7 +20,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as api from "./api";
-import { faasFunctionProvider, listRuntimes, messageOf } from "./provider";
+import { callApi, faasFunctionProvider, messageOf } from "./provider";
 
 export type { FunctionConfig, FunctionTimeouts, Hardware, Runtime } from "./api";
 
@@ -61,6 +61,11 @@ export interface FaasFunctionArgs {
 
 /** Reads a handler file for `codePath`, with an error naming the resource and the file. */
 export function readCodeFile(resource: string, codePath: string): string {
+  const rel = path.relative(process.cwd(), path.resolve(codePath));
+  if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel))
+    throw new Error(
+      `FaasFunction "${resource}": codePath ${JSON.stringify(codePath)} resolves outside the project directory; use a path inside it`,
+    );
   try {
     return fs.readFileSync(path.resolve(codePath), "utf8");
   } catch (e) {
@@ -134,6 +139,12 @@ export async function getRuntimes(args: GetRuntimesArgs = {}): Promise<api.Runti
   } catch (e) {
     throw new Error(`getRuntimes: ${messageOf(e)}`, { cause: e });
   }
+}
+
+/** The runtimes the account's project offers (`GET faas/runtimes/`); program side only, never serialized. */
+export async function listRuntimes(conn: api.Connection, hardware?: string): Promise<api.Runtime[]> {
+  const env = await callApi<unknown>(conn, conn, "GET", api.PATHS.runtimes);
+  return api.mapRuntimes(env.data, hardware);
 }
 
 /** `getRuntimes` for Inputs. */

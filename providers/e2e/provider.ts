@@ -59,6 +59,116 @@ export function isGone(err: unknown): boolean {
   );
 }
 
+/** True for E2E's answer to a create whose name is taken: envelope 400 "... already exists". */
+export function isAlreadyExists(err: unknown): boolean {
+  return err instanceof http.HttpError && err.status === 400 && /already exists/i.test(err.message);
+}
+
+/** The function of this name in the project's list (`GET faas/functions/`), the create's natural key. */
+export async function findByName(
+  conn: api.Connection,
+  scope: Scope,
+  name: string,
+): Promise<api.LiveFunction | undefined> {
+  const env = await callApi<unknown>(conn, scope, "GET", api.PATHS.functions);
+  const list = Array.isArray(env.data) ? (env.data as api.LiveFunction[]) : [];
+  return list.find((f) => f && typeof f === "object" && (f.name === name || f.function === name));
+}
+
+/** Why a live function is not the one these inputs declare (runtime, hardware), or undefined. */
+export function liveMismatch(live: api.LiveFunction, inputs: api.CheckedInputs): string | undefined {
+  if (typeof live.runtime === "string" && live.runtime && live.runtime !== inputs.runtime)
+    return `it runs runtime ${live.runtime}, not ${inputs.runtime}`;
+  if ((live.node_type === "cpu" || live.node_type === "gpu") && live.node_type !== inputs.config.hardware)
+    return `it runs on ${live.node_type}, not ${inputs.config.hardware}`;
+  return undefined;
+}
+
+/** How many create requests one `create` sends at most (each after the previous one was proven lost). */
+export const MAX_CREATE_ROUNDS = 3;
+
+/**
+ * POST faas/functions/ without ever creating twice. The POST is never retried blindly (the HTTP client
+ * retries it only when it provably did not reach E2E, or on 429). After an ambiguous failure (timeout,
+ * connection reset, 5xx) the function list is read: a function of this name with the declared runtime and
+ * hardware is adopted (it is ours: names are unique per project); when there is none, the create did not
+ * happen and is sent again (the name's uniqueness makes a late first request harmless: E2E answers "already
+ * exists", which after an ambiguous attempt means adopt). Returns how the function came to exist.
+ */
+export async function createOnce(
+  conn: api.Connection,
+  scope: Scope,
+  inputs: api.CheckedInputs,
+): Promise<"created" | "adopted"> {
+  const name = inputs.name;
+  let ambiguous: unknown;
+  for (let round = 1; ; round++) {
+    try {
+      await callApi(conn, scope, "POST", api.PATHS.functions, api.createBody(inputs));
+      return "created";
+    } catch (e) {
+      const exists = isAlreadyExists(e);
+      if (exists && ambiguous === undefined)
+        throw new Error(
+          `creating function "${name}": a function of this name already exists in project ${scope.projectId} (${scope.location}) and Pulumi did not create it; set existingId: "${name}" to adopt it, or choose another name`,
+          { cause: e },
+        );
+      if (!exists && !http.isAmbiguous(e)) throw fail(`creating function "${name}"`, e);
+      ambiguous = e;
+    }
+    let found: api.LiveFunction | undefined;
+    try {
+      found = await findByName(conn, scope, name);
+    } catch (e) {
+      throw new Error(
+        `creating function "${name}": the create request failed without saying whether it took effect (${messageOf(ambiguous)}), and listing the functions to check failed (${messageOf(e)}); look for "${name}" in the MyAccount console, then run "pulumi up" again (add existingId: "${name}" if it is there)`,
+        { cause: e },
+      );
+    }
+    if (found) {
+      const mismatch = liveMismatch(found, inputs);
+      if (mismatch)
+        throw new Error(
+          `creating function "${name}": after an ambiguous failure (${messageOf(ambiguous)}) a function of this name exists, but ${mismatch}; check it in the MyAccount console, delete it or rename this one`,
+        );
+      return "adopted";
+    }
+    if (round >= MAX_CREATE_ROUNDS)
+      throw new Error(
+        `creating function "${name}": ${round} create requests failed without an answer and the function is not listed (${messageOf(ambiguous)}); nothing was created, run "pulumi up" again`,
+      );
+  }
+}
+
+/**
+ * Why E2E would refuse this runtime and hardware, or undefined. The table (`RUNTIME_HARDWARE`) answers for
+ * known runtimes without a request; any other runtime is looked up in `GET faas/runtimes/`. Runs before a
+ * create and, in `diff`, before a replacement that deletes the running function first.
+ */
+export async function runtimeProblem(
+  conn: api.Connection,
+  scope: Scope,
+  inputs: api.CheckedInputs,
+): Promise<string | undefined> {
+  const { runtime, config } = inputs;
+  if (runtime === api.UNKNOWN || (config.hardware as string) === api.UNKNOWN) return undefined;
+  let hardware: string | undefined = api.RUNTIME_HARDWARE[runtime];
+  if (!hardware) {
+    const env = await callApi<{ runtime?: unknown; node_type?: unknown }[]>(
+      conn,
+      scope,
+      "GET",
+      api.PATHS.runtimes,
+    );
+    const found = (Array.isArray(env.data) ? env.data : []).find((r) => r && r.runtime === runtime);
+    if (!found) return `runtime "${runtime}" is not offered by the API (see getRuntimes)`;
+    hardware = String(found.node_type ?? "cpu").toLowerCase();
+  }
+  return hardware === config.hardware
+    ? undefined
+    : `config.hardware "${config.hardware}" does not match runtime ${runtime}, which runs on ${hardware}`;
+}
+
 /** Prefixes an error with what was being done (the HTTP client already scrubbed every secret). */
 function fail(what: string, err: unknown): Error {
   return new Error(`${what}: ${messageOf(err)}`);
@@ -150,7 +260,13 @@ export async function waitUntilRunning(
       const phase = api.classifyStatus(live.status);
       if (phase === "running") return { live, polls };
       if (phase === "failed")
-        throw Object.assign(new Error(`deployment failed: ${api.failureReason(live)}`), { live });
+        // The reason comes from a 200 answer, which the HTTP client does not scrub: scrubbed here.
+        throw Object.assign(
+          new Error(
+            http.scrub(`deployment failed: ${api.failureReason(live)}`, [conn.apiKey, conn.authToken]),
+          ),
+          { live: http.scrubValue(live, [conn.apiKey, conn.authToken]) },
+        );
     }
     delay = api.nextPollDelay(delay, timing.pollMaxInterval);
   }
@@ -180,12 +296,6 @@ export async function waitUntilGone(
     last = typeof live.status === "string" ? live.status.toLowerCase() : "unknown";
     delay = api.nextPollDelay(delay, timing.pollMaxInterval);
   }
-}
-
-/** The runtimes the account's project offers (`GET faas/runtimes/`). */
-export async function listRuntimes(conn: api.Connection, hardware?: string): Promise<api.Runtime[]> {
-  const env = await callApi<unknown>(conn, conn, "GET", api.PATHS.runtimes);
-  return api.mapRuntimes(env.data, hardware);
 }
 
 function outputsOf(inputs: api.CheckedInputs, live: api.LiveFunction, scope: Scope): api.FaasFunctionOutputs {
@@ -249,6 +359,22 @@ export const faasFunctionProvider = {
 
   async diff(_id: string, olds: api.FaasFunctionOutputs, news: api.CheckedInputs) {
     const d = api.diffFunction(olds, news);
+    const deleteBeforeReplace = d.replaces.length > 0 && !d.replaces.includes("name");
+    if (deleteBeforeReplace) {
+      // The engine would delete the running function before creating its replacement: refuse here, in the
+      // plan, a replacement E2E would reject, so the live function is never deleted for nothing.
+      let problem: string | undefined;
+      try {
+        const conn = currentConnection();
+        problem = await runtimeProblem(conn, conn, news);
+      } catch (e) {
+        problem = `the runtimes lookup failed (${messageOf(e)}), so the replacement cannot be shown valid`;
+      }
+      if (problem)
+        throw new Error(
+          `function "${news.name}": changing ${d.replaces.join(", ")} replaces it (the running function is deleted first), but ${problem}; nothing was changed`,
+        );
+    }
     // A function not known to be running (its deployment failed or was not waited for to the end) is looked
     // at, and redeployed if it failed, on the next `up`, even with the same inputs.
     const notRunning = api.classifyStatus(olds.status) !== "running";
@@ -257,7 +383,7 @@ export const faasFunctionProvider = {
     return {
       changes: changed,
       replaces: d.replaces,
-      deleteBeforeReplace: d.replaces.length > 0 && !d.replaces.includes("name"),
+      deleteBeforeReplace,
     };
   },
 
@@ -276,13 +402,10 @@ export const faasFunctionProvider = {
         throw new Error(
           `existingId: there is no function "${name}" in project ${scope.projectId} (${scope.location}) to adopt; remove existingId to create it`,
         );
-      if (typeof live.runtime === "string" && live.runtime && live.runtime !== inputs.runtime)
+      const mismatch = liveMismatch(live, inputs);
+      if (mismatch)
         throw new Error(
-          `existingId: function "${name}" runs runtime ${live.runtime}, but runtime is ${inputs.runtime}; declare the live runtime or remove existingId`,
-        );
-      if ((live.node_type === "cpu" || live.node_type === "gpu") && live.node_type !== inputs.config.hardware)
-        throw new Error(
-          `existingId: function "${name}" runs on ${live.node_type}, but config.hardware is ${inputs.config.hardware}`,
+          `existingId: function "${name}": ${mismatch}; declare it as it is or remove existingId`,
         );
       if (api.classifyStatus(live.status) === "pending")
         await waitUntilRunning(
@@ -299,14 +422,11 @@ export const faasFunctionProvider = {
       return { id: name, outs };
     }
 
-    const runtimes = await listRuntimes(conn).catch((e) => {
+    const problem = await runtimeProblem(conn, scope, inputs).catch((e) => {
       throw fail(`creating function "${name}" (listing runtimes)`, e);
     });
-    const problem = api.runtimeProblem(runtimes, inputs.runtime, inputs.config.hardware);
     if (problem) throw new Error(`creating function "${name}": ${problem}`);
-    await callApi(conn, scope, "POST", api.PATHS.functions, api.createBody(inputs)).catch((e) => {
-      throw fail(`creating function "${name}"`, e);
-    });
+    await createOnce(conn, scope, inputs);
     const outs = await settle(conn, scope, inputs, t.create, `creating function "${name}"`, true);
     return { id: name, outs };
   },

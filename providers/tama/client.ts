@@ -215,7 +215,9 @@ async function fetchToken(
       baseUrl: c.baseUrl,
       path: "/auth/tokens",
       headers: { authorization: `Bearer ${basic}` },
-      body: { grant_type: "client_credentials", scope: c.auth.scopes.join(" ") },
+      // RFC 6749 §4.4 and tama-go: a form-urlencoded body. Sending it twice only issues a second token.
+      form: { grant_type: "client_credentials", scope: c.auth.scopes.join(" ") },
+      idempotent: true,
       timeoutMs: c.timeoutMs,
       secrets: connectionSecrets(c),
       onAttempt: logAttempt,
@@ -270,6 +272,13 @@ export function dropToken(c: TamaConnection, token: string): void {
   }
 }
 
+/** The api key inside a source body (`{"source": {"credential": {"api_key": …}}}`), if any. */
+export function sourceApiKey(body: unknown): string | undefined {
+  const src = (body as { source?: { credential?: { api_key?: unknown } } } | undefined)?.source;
+  const key = src?.credential?.api_key;
+  return typeof key === "string" ? key : undefined;
+}
+
 /**
  * One authenticated API call; returns the `data` of the `{"data": …}` envelope (undefined for 204).
  * Transient failures are retried by the shared client; a 401 on a cached OAuth2 token gets one fresh token.
@@ -290,7 +299,8 @@ export async function tamaCall<T = Record<string, unknown>>(
         body,
         headers: { authorization: `Bearer ${bearer}` },
         timeoutMs: c.timeoutMs,
-        secrets: [...connectionSecrets(c), bearer],
+        // The connection's credentials, the bearer token, and a Source's own api key when the body carries it.
+        secrets: [...connectionSecrets(c), bearer, sourceApiKey(body)],
         onAttempt: logAttempt,
       });
       const b = res.body as { data?: T } | undefined;

@@ -7,7 +7,7 @@
  * environment variables, resolved inside each method.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { NotFoundError } from "../http";
+import { NotFoundError, isAmbiguous } from "../http";
 import { TamaConnection, readSettings, registry, resolveConnection, tamaCall } from "./client";
 import * as w from "./wire";
 
@@ -156,6 +156,19 @@ async function adopt(ops: KindOps, c: TamaConnection, inputs: Any): Promise<pulu
   return { id, outs: ops.fromWire(data, inputs) };
 }
 
+/**
+ * The object a create may have made, by natural key, after an ambiguous failure. Spaces: `GET
+ * /provision/neural/spaces/<slug of the name>` (the documented slug lookup), adopted when name and type
+ * match. Sources, models and limits have no documented lookup by name: undefined (the caller says what to
+ * check).
+ */
+async function findExisting(ops: KindOps, c: TamaConnection, inputs: Any): Promise<Any | undefined> {
+  if (ops.kind !== "space" || typeof inputs.name !== "string") return undefined;
+  const slug = inputs.name.trim().toLowerCase().replace(/\s+/g, "-");
+  const live = await tamaCall<Any>(c, "GET", ops.itemPath(slug));
+  return live && live.id && live.name === inputs.name && live.type === inputs.type ? live : undefined;
+}
+
 /** One dynamic provider for a kind. Methods use `this` only as the key of the configured settings. */
 export function makeProvider(ops: KindOps): pulumi.dynamic.ResourceProvider {
   return {
@@ -200,7 +213,17 @@ export function makeProvider(ops: KindOps): pulumi.dynamic.ResourceProvider {
       try {
         data = await tamaCall<Any>(c, "POST", ops.createPath(inputs), ops.body(inputs));
       } catch (e) {
-        throw failure("create", ops.label(inputs), e);
+        if (!isAmbiguous(e)) throw failure("create", ops.label(inputs), e);
+        // The create may have happened: never sent again; looked up by its natural key instead.
+        const found = await findExisting(ops, c, inputs).catch(() => undefined);
+        if (found) return { id: String(found.id), outs: ops.fromWire(found, inputs) };
+        const where = ops.parentKey ? ` in ${ops.parentKey} "${inputs[ops.parentKey]}"` : "";
+        throw new Error(
+          `Unable to create ${ops.label(inputs)}: the request failed without saying whether it took effect ` +
+            `(${(e as Error).message}) and it was not sent again. Look for ${ops.label(inputs)}${where} in Tama: ` +
+            `if it is there, set existingId to its id; if not, run "pulumi up" again`,
+          { cause: e },
+        );
       }
       if (!data || typeof data.id !== "string" || data.id === "")
         throw new Error(`Unable to create ${ops.label(inputs)}: the API answered without an id`);

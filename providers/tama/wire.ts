@@ -185,7 +185,8 @@ function requireEndpoint(f: CheckFailure[], v: unknown): void {
 export function validateSpace(n: Record<string, unknown>): CheckFailure[] {
   const f: CheckFailure[] = [];
   requireText(f, "name", n.name);
-  requireOneOf(f, "type", n.type, SPACE_TYPES);
+  // The type is validated by the server (it accepts more than root/component/global); its 422 is passed on.
+  requireText(f, "type", n.type);
   optionalId(f, n.existingId);
   return f;
 }
@@ -194,7 +195,7 @@ export function validateSource(n: Record<string, unknown>): CheckFailure[] {
   const f: CheckFailure[] = [];
   requireText(f, "spaceId", n.spaceId);
   requireText(f, "name", n.name);
-  requireOneOf(f, "type", n.type, SOURCE_TYPES);
+  requireText(f, "type", n.type); // validated by the server; its 422 message is passed on
   requireEndpoint(f, n.endpoint);
   if (known(n.apiKey) && (typeof n.apiKey !== "string" || n.apiKey.trim() === ""))
     f.push({ property: "apiKey", reason: "apiKey is required: the source's API key (a non-empty secret)" });

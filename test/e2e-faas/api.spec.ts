@@ -91,11 +91,25 @@ describe("e2e api: validation (check)", () => {
     );
     assert.equal(failuresOf({ config: { timeoutSeconds: 0 } })[0].property, "config.timeoutSeconds");
     assert.equal(failuresOf({ config: { timeoutSeconds: 1.5 } })[0].property, "config.timeoutSeconds");
-    assert.deepEqual(checked({ config: { memoryMb: 1024, timeoutSeconds: 600, hardware: "gpu" } }).config, {
-      memoryMb: 1024,
-      timeoutSeconds: 600,
-      hardware: "gpu",
-    });
+    assert.deepEqual(
+      checked({
+        runtime: "python3-http-cuda",
+        config: { memoryMb: 1024, timeoutSeconds: 600, hardware: "gpu" },
+      }).config,
+      {
+        memoryMb: 1024,
+        timeoutSeconds: 600,
+        hardware: "gpu",
+      },
+    );
+    assert.deepEqual(failuresOf({ runtime: "python3-http-debian", config: { hardware: "gpu" } }), [
+      {
+        property: "config.hardware",
+        reason:
+          '"gpu" does not match runtime python3-http-debian, which runs on cpu: set config.hardware to "cpu" or pick a gpu runtime (see getRuntimes)',
+      },
+    ]);
+    assert.deepEqual(failuresOf({ runtime: "some-new-runtime", config: { hardware: "gpu" } }), []);
   });
 
   it("refuses replicas (the API has no field for it) and unknown config keys", () => {
@@ -213,7 +227,10 @@ describe("e2e api: diff", () => {
   });
 
   it("replaces on name, runtime and hardware", () => {
-    const d = diffFunction(olds, checked({ name: "other", runtime: "node18", config: { hardware: "gpu" } }));
+    const d = diffFunction(
+      olds,
+      checked({ name: "other", runtime: "python3-http-cuda", config: { hardware: "gpu" } }),
+    );
     assert.deepEqual(d.replaces, ["name", "runtime", "config"]);
   });
 

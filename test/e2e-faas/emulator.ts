@@ -8,7 +8,11 @@
  * - every call must carry `Authorization: Bearer <token>` and `?apikey=…&project_id=…&location=…`;
  * - functions are kept by name and move Creating → Deploying → Running (or Failed) over time; a deleted one
  *   is Deleting for a while, then gone (404);
- * - faults (429 with Retry-After, 5xx, HTTP 200 with an error code) can be queued for the next requests.
+ * - faults (429 with Retry-After, 5xx, HTTP 200 with an error code, a dropped connection, a delay) can be
+ *   queued for the next requests, in process (`inject`) or over HTTP (`POST /__control/faults` with the
+ *   fault as JSON and `match` as `"METHOD path-prefix"`; `DELETE /__control/faults` clears them); with
+ *   `afterApply` the request takes effect first and only its answer is lost (a create behind a gateway
+ *   timeout).
  *
  * Binds 127.0.0.1 only. Status values are capitalised as in the UI, to prove the provider ignores case.
  */
@@ -48,8 +52,14 @@ export const RUNTIMES: EmulatedRuntime[] = [
 ];
 
 export interface Fault {
-  /** HTTP status to answer with (429, 500, 502, 503, ...). */
+  /** HTTP status to answer with (429, 500, 502, 503, ...); ignored with `drop`. */
   status: number;
+  /** Destroy the connection without an answer. */
+  drop?: boolean;
+  /** Apply the request first, then answer with the fault instead of the real answer. */
+  afterApply?: boolean;
+  /** Wait this long (ms) before answering. */
+  delayMs?: number;
   /** `Retry-After` header value, in seconds. */
   retryAfter?: string;
   /** Answer HTTP 200 with this status as the envelope `code` instead. */
@@ -57,8 +67,15 @@ export interface Fault {
   message?: string;
   /** Answer with this body verbatim (e.g. one without the envelope). */
   rawBody?: string;
-  /** Only requests this matches consume the fault (default: any). */
-  match?: (method: string, path: string) => boolean;
+  /** Only requests this matches consume the fault (default: any). A string is `"METHOD path-prefix"`. */
+  match?: ((method: string, path: string) => boolean) | string;
+}
+
+function matches(f: Fault, method: string, path: string): boolean {
+  if (!f.match) return true;
+  if (typeof f.match === "function") return f.match(method, path);
+  const [m, p] = f.match.includes(" ") ? f.match.split(" ") : [undefined, f.match];
+  return (!m || m === method) && path.startsWith(p ?? "");
 }
 
 export interface RecordedRequest {
@@ -263,6 +280,53 @@ export class E2eEmulator {
       res.writeHead(httpStatus, { "content-type": "application/json" });
       res.end(JSON.stringify({ code, data, errors, message }));
     };
+
+    if (path.startsWith("__control/faults")) {
+      record.answered = 200;
+      if (method === "DELETE") this.faults = [];
+      else if (method === "POST") this.faults.push(body as Fault);
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ faults: this.faults.length }));
+      return;
+    }
+    const faultAt = this.faults.findIndex((f) => matches(f, method, path));
+    if (faultAt >= 0) {
+      const [f] = this.faults.splice(faultAt, 1);
+      const answerFault = () => {
+        if (f.drop) {
+          record.answered = 0;
+          req.socket.destroy();
+          return;
+        }
+        const message = f.message ?? (f.status === 429 ? "Request was throttled." : "Service unavailable");
+        if (f.inEnvelope) return send(200, f.status, {}, message);
+        record.answered = f.status;
+        res.writeHead(f.status, {
+          "content-type": "application/json",
+          ...(f.retryAfter ? { "retry-after": f.retryAfter } : {}),
+        });
+        res.end(f.rawBody ?? JSON.stringify({ code: f.status, data: {}, errors: {}, message }));
+      };
+      if (f.afterApply) {
+        // The request takes effect; its real answer is swallowed.
+        this.route(req, url, method, path, body, () => undefined);
+      }
+      if (f.delayMs) setTimeout(answerFault, f.delayMs);
+      else answerFault();
+      return;
+    }
+    this.route(req, url, method, path, body, send);
+  }
+
+  private route(
+    req: http.IncomingMessage,
+    url: URL,
+    method: string,
+    path: string,
+    body: unknown,
+    send: (httpStatus: number, code: number, data: unknown, message: string, errors?: unknown) => void,
+  ): void {
     const ok = (data: unknown, message = "Success") => send(200, 200, data, message);
     const invalid = (message: string, errors: Record<string, string[]> = {}) =>
       send(200, 400, {}, message, errors);
@@ -270,27 +334,6 @@ export class E2eEmulator {
       this.opts.notFound === "envelope"
         ? send(200, 404, {}, `Function ${name} not found`)
         : send(404, 404, {}, `Function ${name} not found`);
-
-    const faultAt = this.faults.findIndex((f) => !f.match || f.match(method, path));
-    if (faultAt >= 0) {
-      const [f] = this.faults.splice(faultAt, 1);
-      const message = f.message ?? (f.status === 429 ? "Request was throttled." : "Service unavailable");
-      if (f.inEnvelope) return send(200, f.status, {}, message);
-      if (f.rawBody !== undefined) {
-        record.answered = f.status;
-        res.writeHead(f.status, { "content-type": "application/json" });
-        res.end(f.rawBody);
-        return;
-      }
-      record.answered = f.status;
-      res.writeHead(f.status, {
-        "content-type": "application/json",
-        ...(f.retryAfter ? { "retry-after": f.retryAfter } : {}),
-      });
-      res.end(JSON.stringify({ code: f.status, data: {}, errors: {}, message }));
-      return;
-    }
-
     if (req.headers.authorization !== `Bearer ${this.opts.authToken}`)
       return send(401, 401, {}, "Authentication credentials were not provided or are invalid.");
     if (url.searchParams.get("apikey") !== this.opts.apiKey) return send(401, 401, {}, "Invalid API key.");

@@ -71,7 +71,7 @@ describe("e2e provider: serialized, and in the real provider host", function () 
     assert.equal(created.outs.status, "running");
     await assert.rejects(
       loaded.create(inputs),
-      /creating function "process-orders": API error 400: Function with name process-orders already exists\./,
+      /creating function "process-orders": a function of this name already exists in project 12345 .*set existingId/,
       "the shared client's typed errors keep their message once serialized",
     );
     const read = await loaded.read!(created.id, created.outs);

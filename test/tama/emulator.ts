@@ -38,6 +38,8 @@ export interface Fault {
   delayMs?: number;
   /** Destroy the connection without an answer. */
   drop?: boolean;
+  /** Apply the request first, then answer with the fault (a create behind a gateway timeout). */
+  afterApply?: boolean;
   /** How many matching requests get the fault. Default 1. */
   times?: number;
 }
@@ -155,6 +157,13 @@ export class TamaEmulator {
       }
       this.requests.push({ method, path, headers: req.headers, body, rawBody });
       const fault = this.takeFault(method, path);
+      if (fault?.afterApply) {
+        const discard = Object.assign(Object.create(res), {
+          writeHead: () => discard,
+          end: () => discard,
+        }) as http.ServerResponse;
+        this.route(method, path, req.headers, body, discard);
+      }
       const answer = () => {
         if (fault?.drop) {
           req.socket.destroy();
@@ -430,7 +439,10 @@ export class TamaEmulator {
     body: unknown,
     res: http.ServerResponse,
   ): void {
-    const current = store.get(id);
+    // A space is also found by its slug (the Elixir client reads `GET /provision/neural/spaces/<slug>`).
+    const current =
+      store.get(id) ??
+      (kind === "space" && method === "GET" ? [...store.values()].find((o) => o.slug === id) : undefined);
     if (!current) return this.notFound(res, kind);
     if (method === "GET") return this.send(res, 200, { data: this.view(kind, current) });
     if (method === "DELETE") {

@@ -100,7 +100,7 @@ describe("tama providers: serialized, and in the real provider host", function (
     it("checks, creates, diffs, updates, refreshes and deletes a source tree", async () => {
       emu.resetLog();
       const spaceUrn = dynamicUrn("tama", "Space", "production");
-      const bad = await host.check(spaceUrn, {}, { __provider: texts.space, name: "", type: "team" });
+      const bad = await host.check(spaceUrn, {}, { __provider: texts.space, name: "", type: "" });
       assert.deepEqual(
         bad.failures.map((f) => f.property),
         ["name", "type"],

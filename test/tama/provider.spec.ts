@@ -310,18 +310,13 @@ describe("tama providers: direct calls against the emulator", function () {
   describe("check", () => {
     const cases: [keyof typeof providers, Any, string, RegExp][] = [
       ["space", { name: "", type: "root" }, "name", /name is required/],
-      [
-        "space",
-        { name: "x", type: "team" },
-        "type",
-        /type must be one of "root", "component", "global", got "team"/,
-      ],
+      ["space", { name: "x", type: "" }, "type", /type is required/],
       ["space", { name: "x", type: "root", existingId: " " }, "existingId", /existing object/],
       [
         "source",
-        { spaceId: "s", name: "n", type: "api", endpoint: "https://e.io", apiKey: "k" },
+        { spaceId: "s", name: "n", type: "", endpoint: "https://e.io", apiKey: "k" },
         "type",
-        /type must be one of "model"/,
+        /type is required/,
       ],
       [
         "source",
@@ -395,6 +390,14 @@ describe("tama providers: direct calls against the emulator", function () {
         /whole number greater than 0, got 1.5/,
       ],
     ];
+    it("leaves type values to the server: its 422 message is passed on", async () => {
+      assert.deepEqual((await providers.space.check!({}, { name: "x", type: "team" })).failures ?? [], []);
+      await assert.rejects(
+        providers.space.create({ name: "x", type: "team" }),
+        /Unable to create space "x": API error 422: type is invalid/,
+      );
+    });
+
     for (const [kind, news, property, reason] of cases) {
       it(`${kind}: rejects a bad ${property} before any request`, async () => {
         const res = await providers[kind].check!({}, news);
@@ -459,13 +462,39 @@ describe("tama providers: direct calls against the emulator", function () {
       assert.ok(Date.now() - started >= 1000);
     });
 
-    it("gives up after a bounded number of attempts with a clear error", async () => {
-      emu.inject({ match: "POST /provision", status: 503, retryAfter: "0", times: 10 });
+    it("gives up after a bounded number of attempts with a clear error (idempotent GET)", async () => {
+      const id = await space("bounded");
+      emu.resetLog();
+      emu.inject({ match: "GET /provision", status: 503, retryAfter: "0", times: 10 });
+      await assert.rejects(providers.space.read!(id, {}), /^TamaError: Unable to read space .*API error 503/);
+      assert.equal(emu.apiRequests().length, 5);
+    });
+
+    it("never sends a create twice: an ambiguous POST is reconciled by natural key, 0 duplicates", async () => {
+      // A space created behind a gateway timeout: found by its slug and adopted.
+      const spaces = emu.spaces.size;
+      const sources = emu.sources.size;
+      emu.resetLog();
+      emu.inject({ match: "POST /provision", status: 504, afterApply: true });
+      const made = await providers.space.create({ name: "Ambiguous Space", type: "root" });
+      assert.equal(emu.spaces.size, spaces + 1);
+      assert.equal(emu.spaces.get(made.id)?.name, "Ambiguous Space");
+      assert.equal(emu.apiRequests().filter((r) => r.method === "POST").length, 1);
+      // A 503 that did not create anything: not sent again; the error says what to check.
+      emu.resetLog();
+      emu.inject({ match: "POST /provision", status: 503, times: 5 });
       await assert.rejects(
         providers.space.create({ name: "never", type: "root" }),
-        /^TamaError: Unable to create space "never": API error 503: detail injected fault$/,
+        /not sent again\. Look for space "never" in Tama/,
       );
-      assert.equal(emu.apiRequests().length, 5);
+      assert.equal(emu.apiRequests().filter((r) => r.method === "POST").length, 1);
+      assert.equal(emu.spaces.size, spaces + 1);
+      // A source behind a dropped connection: one POST, one source, and a message saying what to check.
+      emu.resetLog();
+      emu.inject({ match: "POST /provision", drop: true, afterApply: true });
+      await assert.rejects(source(made.id), /not sent again\. Look for source .* in spaceId/);
+      assert.equal(emu.apiRequests().filter((r) => r.method === "POST").length, 1);
+      assert.equal(emu.sources.size, sources + 1);
     });
 
     it("does not retry other 4xx, and never shows a credential even when the server echoes it", async () => {
@@ -519,6 +548,12 @@ describe("tama providers: direct calls against the emulator", function () {
         `Bearer ${Buffer.from(`ai-platform-ci:${CLIENT_SECRET}`).toString("base64")}`,
       );
       assert.deepEqual(tokenReq.body, { grant_type: "client_credentials", scope: "provision.all" });
+      assert.equal(
+        tokenReq.headers["content-type"],
+        "application/x-www-form-urlencoded",
+        "RFC 6749 form body",
+      );
+      assert.equal(tokenReq.rawBody, "grant_type=client_credentials&scope=provision.all");
     });
 
     it("refreshes the token before it expires", async () => {
