@@ -1,7 +1,8 @@
 /**
  * `npm run dev:playground`: the playground API on http://127.0.0.1:3000 with no AWS account.
  *
- * 1. starts an in-memory DynamoDB (dynalite) on 127.0.0.1, behind a proxy that counts DynamoDB calls;
+ * 1. starts moto's DynamoDB server (in memory, with transactions; `tools/moto/setup.sh` makes its venv) on
+ *    127.0.0.1, behind a proxy that counts DynamoDB calls;
  * 2. creates the table `PlaygroundScores-local` from functions/playground-api/table.ts;
  * 3. serves the real handler: each HTTP request becomes the API Gateway v2 (payload 2.0) event the deployed
  *    API would send, and each answer is printed with its status and the DynamoDB calls it made.
@@ -41,7 +42,7 @@ const USAGE = "[PORT=3000] npm run dev:playground";
 async function main(): Promise<void> {
   parseCli({ usage: USAGE, flags: {}, positionals: { max: 0 } }, process.argv.slice(2));
   const port = envInt("PORT", 3000, 0, 65535);
-  console.log("dev:playground: starting dynalite (in memory) on 127.0.0.1 ...");
+  console.log("dev:playground: starting moto's DynamoDB server (in memory) on 127.0.0.1 ...");
   const dynamo = await startLocalDynamo();
   console.log(`dev:playground: DynamoDB endpoint ${dynamo.endpoint} (calls are counted per request)`);
   Object.assign(process.env, LOCAL_ENV, {
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
 
   const cors = {
     "Access-Control-Allow-Origin": process.env.CORS_ORIGIN ?? "*",
-    "Access-Control-Allow-Methods": "GET,PUT,PATCH,POST,OPTIONS",
+    "Access-Control-Allow-Methods": "GET,PUT,PATCH,POST,DELETE,OPTIONS",
     "Access-Control-Allow-Headers": "Content-Type,Authorization",
   };
   const server = http.createServer(async (req, res) => {

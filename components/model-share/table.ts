@@ -36,14 +36,15 @@ export const QUERIED_INDEXES = [INDEX.tablesByCreatedAt, INDEX.leaderboard] as c
 
 /**
  * Exactly what `functions/playground-api/store.ts` calls: item reads and writes on the table, Query on the
- * two listing indexes, DescribeTable for /health. No Scan, no DeleteItem, no batch or wildcard actions.
+ * two listing indexes, DescribeTable for /health; TransactWriteItems needs ConditionCheckItem and UpdateItem
+ * (a transaction is authorised per item action). No Scan, no DeleteItem, no batch or wildcard actions.
  */
 export function apiStatements(tableArn: pulumi.Input<string>): Statement[] {
   return [
     {
       Sid: "ItemReadWrite",
       Effect: "Allow",
-      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
       Resource: tableArn,
     },
     {

@@ -14,6 +14,7 @@ import { decodeTablesCursor, decodeUsersCursor, encodeCursor } from "./cursor";
 import { RouteKey, routeOf } from "./routes";
 import { Store } from "./store";
 import { INDEX } from "./table";
+import { Contention } from "./users";
 import {
   MESSAGES,
   Problem,
@@ -139,21 +140,24 @@ async function route(key: RouteKey, event: APIGatewayProxyEventV2, requestId: st
       const tableId = tableIdOf(params.tableId);
       const username = usernameOf(params.username);
       const counts = putUserInput(parsed);
-      const s = store();
-      const table = await s.getTable(tableId);
-      if (!table) return json(404, { error: MESSAGES.tableNotFound });
-      if (table.isArchived) {
-        return json(409, {
-          error: `Table ${tableId} is archived and accepts no user writes; unarchive it with PATCH /tables/${tableId} {"isArchived": false}`,
-        });
-      }
-      const { createdNew } = await s.putUser(tableId, username, counts, now());
-      if (createdNew && !(await s.incrementUserCount(tableId))) {
-        logger.error("userCount not incremented: the table's metadata item is gone", { requestId, tableId });
-      }
-      return json(200, { username, ...counts, createdNew, message: "User data updated successfully" });
+      const out = await store().putUser(tableId, username, counts, now(), requestId);
+      if (out.kind !== "ok") return writeRefused(out.kind, tableId);
+      return json(200, {
+        username,
+        ...counts,
+        createdNew: out.createdNew,
+        message: "User data updated successfully",
+      });
     }
   }
+}
+
+function writeRefused(kind: "tableNotFound" | "archived" | "userNotFound", tableId: string): Result {
+  if (kind === "tableNotFound") return json(404, { error: MESSAGES.tableNotFound });
+  if (kind === "userNotFound") return json(404, { error: MESSAGES.userNotFound });
+  return json(409, {
+    error: `Table ${tableId} is archived and accepts no user writes; unarchive it with PATCH /tables/${tableId} {"isArchived": false}`,
+  });
 }
 
 export async function handler(event: APIGatewayProxyEventV2, context?: Context): Promise<Result> {
@@ -175,6 +179,10 @@ export async function handler(event: APIGatewayProxyEventV2, context?: Context):
         reason: err.message,
       });
       return json(err.status, { error: err.message });
+    }
+    if (err instanceof Contention) {
+      logger.warn("write contention", { requestId, routeKey: key });
+      return json(503, { error: `Service busy: ${err.message} (request id ${requestId})` });
     }
     logger.error("unexpected error", { requestId, routeKey: key, error: err as Error });
     return json(500, { error: `Internal server error (request id ${requestId})` });

@@ -19,6 +19,7 @@ import {
 import { TablesKey, UsersKey } from "./cursor";
 import { createdKey, isoUtc, rankKey } from "./keys";
 import { INDEX, METADATA } from "./table";
+import { WriteOutcome, writeUser } from "./users";
 
 export interface TableMeta {
   tableId: string;
@@ -232,53 +233,39 @@ export class Store {
     return out.Item ? toUserScore(out.Item) : undefined;
   }
 
-  /** Upserts a user's counts; `createdNew` is true for exactly one request per new user. */
-  async putUser(
+  /**
+   * Writes a user's counts (see `users.ts`: one transaction with the table's metadata item). The first round
+   * assumes the user exists without a moral-compass score (the common rewrite: one call, no read).
+   */
+  putUser(
     tableId: string,
     username: string,
     counts: { submissionCount: number; totalCount: number },
     now: string,
-  ): Promise<{ createdNew: boolean }> {
-    const out = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { tableId, username },
-        UpdateExpression: "SET #s = :s, #t = :t, #lu = :now, #rank = :rank",
-        ExpressionAttributeNames: {
-          "#s": "submissionCount",
-          "#t": "totalCount",
-          "#lu": "lastUpdated",
-          "#rank": "rank",
+    requestId: string,
+  ): Promise<WriteOutcome> {
+    return writeUser(
+      this.raw,
+      this.table,
+      tableId,
+      username,
+      (old) => ({
+        set: {
+          submissionCount: counts.submissionCount,
+          totalCount: counts.totalCount,
+          lastUpdated: now,
+          rank: rankKey(counts.submissionCount, username),
         },
-        ExpressionAttributeValues: {
-          ":s": counts.submissionCount,
-          ":t": counts.totalCount,
-          ":now": now,
-          ":rank": rankKey(counts.submissionCount, username),
-        },
-        ReturnValues: "UPDATED_OLD",
+        // The rank depends on the score only: concurrent count writes need not serialise on the version.
+        ...(old?.moralCompassScore === undefined
+          ? { condition: "attribute_not_exists(moralCompassScore)" }
+          : { condition: "moralCompassScore = :score", values: { ":score": old.moralCompassScore } }),
       }),
+      {
+        requestId,
+        guess: { condition: "attribute_exists(#u) AND attribute_not_exists(moralCompassScore)", old: {} },
+      },
     );
-    return { createdNew: !out.Attributes || Object.keys(out.Attributes).length === 0 };
-  }
-
-  /** Adds one to the table's userCount (atomic ADD); false when the metadata item is gone. */
-  async incrementUserCount(tableId: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { tableId, username: METADATA },
-          UpdateExpression: "ADD userCount :one",
-          ConditionExpression: "attribute_exists(tableId)",
-          ExpressionAttributeValues: { ":one": 1 },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
   }
 
   async describe(): Promise<{ status: string; indexes: Record<string, string> }> {

@@ -167,7 +167,12 @@ describe("ModelSharePlayground under mocks", function () {
           {
             Sid: "ItemReadWrite",
             Effect: "Allow",
-            Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            Action: [
+              "dynamodb:GetItem",
+              "dynamodb:PutItem",
+              "dynamodb:UpdateItem",
+              "dynamodb:ConditionCheckItem",
+            ],
             Resource: table,
           },
           {

@@ -11,7 +11,7 @@ describe("npm run dev:playground", function () {
     if (child?.pid && child.exitCode === null) child.kill("SIGTERM");
   });
 
-  it("serves every route over HTTP from a local dynalite and says what it does", async () => {
+  it("serves every route over HTTP from a local moto DynamoDB and says what it does", async () => {
     child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/dev-playground.ts"], {
       cwd: ROOT,
       env: { ...process.env, PORT: "0" },
@@ -34,7 +34,7 @@ describe("npm run dev:playground", function () {
       };
       check();
     });
-    assert.match(out, /starting dynalite/);
+    assert.match(out, /starting moto/);
     assert.match(out, /creating table PlaygroundScores-local from tableDefinition/);
 
     const req = async (method: string, p: string, body?: unknown) => {
@@ -65,7 +65,7 @@ describe("npm run dev:playground", function () {
     await new Promise((r) => setTimeout(r, 100));
     assert.match(
       out,
-      /PUT \/tables\/demo\/users\/alice -> 200 \(PUT \/tables\/\{tableId\}\/users\/\{username\}; DynamoDB: GetItemx1, UpdateItemx2;/,
+      /PUT \/tables\/demo\/users\/alice -> 200 \(PUT \/tables\/\{tableId\}\/users\/\{username\}; DynamoDB: TransactWriteItemsx2;/,
     );
 
     const exited = new Promise((r) => child!.once("exit", r));

@@ -20,7 +20,7 @@ async function allPages(path: string, field: "tables" | "users", limit: number) 
   throw new Error("pagination did not end");
 }
 
-describe("playground API against dynalite: pagination without Scan", function () {
+describe("playground API against moto: pagination without Scan", function () {
   this.timeout(60000);
   before(local);
 
@@ -133,7 +133,7 @@ describe("playground API against dynalite: pagination without Scan", function ()
   });
 });
 
-describe("playground API against dynalite: exact under concurrent requests", function () {
+describe("playground API against moto: exact under concurrent requests", function () {
   this.timeout(60000);
   before(async () => {
     await local();
@@ -167,7 +167,7 @@ describe("playground API against dynalite: exact under concurrent requests", fun
 
   it("the harness really interleaves: the seed's read-then-write PUT double counts under the same load", async () => {
     // Control experiment: the seed's algorithm (GetItem user, PutItem user, ADD userCount if it was new), run
-    // with the same concurrency against the same dynalite, over-counts. So the exact counts above are the
+    // with the same concurrency against the same local DynamoDB, over-counts. So the exact counts above are the
     // handler's doing, not an artefact of requests that never overlap.
     const { dynamo } = await local();
     await call("POST", "/tables", { tableId: "seed-race" });
