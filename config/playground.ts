@@ -50,6 +50,43 @@ export const playgroundSection = section(
       default: 50,
       schema: intIn(1, 10000),
     } satisfies KeySpec<number>,
+    playgroundAllowTableDelete: {
+      type: "boolean",
+      description:
+        "ALLOW_TABLE_DELETE of the API: DELETE /tables/{tableId} deletes a table and its users (owner or admin); off, it is a 403.",
+      default: false,
+      schema: z.boolean(),
+    } satisfies KeySpec<boolean>,
+    playgroundAllowPublicRead: {
+      type: "boolean",
+      description:
+        "ALLOW_PUBLIC_READ of the API: the GET routes answer without a token; off, they need a verified JWT as the writes do.",
+      default: true,
+      schema: z.boolean(),
+    } satisfies KeySpec<boolean>,
+    playgroundMcEnforceNaming: {
+      type: "boolean",
+      description:
+        "MC_ENFORCE_NAMING of the API: a table created with a playgroundUrl must be named <playgroundId><suffix> or <playgroundId>-<region><suffix>.",
+      default: false,
+      schema: z.boolean(),
+    } satisfies KeySpec<boolean>,
+    playgroundMcAllowedSuffixes: {
+      type: "string",
+      description:
+        "MORAL_COMPASS_ALLOWED_SUFFIXES of the API: comma-separated table-name suffixes of moral-compass tables.",
+      default: "-mc",
+      schema: z
+        .string()
+        .regex(/^[a-zA-Z0-9_-]+(,[a-zA-Z0-9_-]+)*$/, "comma-separated suffixes of letters, digits, _ or -"),
+    } satisfies KeySpec<string>,
+    playgroundSessionTtlSeconds: {
+      type: "integer",
+      description:
+        "SESSION_TTL_SECONDS of the API: how long a dropped-off session token lives (the table's TTL attribute ttl).",
+      default: 72000,
+      schema: intIn(60, 30 * 24 * 3600),
+    } satisfies KeySpec<number>,
     playgroundLogRetentionDays: {
       type: "integer",
       description:
@@ -110,4 +147,29 @@ export function checkPlayground(
     }
   }
   return issues;
+}
+
+/** The API's behaviour settings (Lambda environment), from the stack's config. */
+export interface PlaygroundApiSettings {
+  allowTableDelete: boolean;
+  allowPublicRead: boolean;
+  mcEnforceNaming: boolean;
+  mcAllowedSuffixes: string;
+  sessionTtlSeconds: number;
+}
+
+export function playgroundApiSettings(p: {
+  playgroundAllowTableDelete: boolean;
+  playgroundAllowPublicRead: boolean;
+  playgroundMcEnforceNaming: boolean;
+  playgroundMcAllowedSuffixes: string;
+  playgroundSessionTtlSeconds: number;
+}): PlaygroundApiSettings {
+  return {
+    allowTableDelete: p.playgroundAllowTableDelete,
+    allowPublicRead: p.playgroundAllowPublicRead,
+    mcEnforceNaming: p.playgroundMcEnforceNaming,
+    mcAllowedSuffixes: p.playgroundMcAllowedSuffixes,
+    sessionTtlSeconds: p.playgroundSessionTtlSeconds,
+  };
 }

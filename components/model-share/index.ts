@@ -1,6 +1,6 @@
 /**
- * ModelSharePlayground: the AI Model Share playground API. An HTTP API (v2) with the seed's seven routes plus
- * `GET /health`, one TypeScript Lambda (`functions/playground-api`) and the `PlaygroundScores-<stack>` table.
+ * ModelSharePlayground: the AI Model Share playground API. An HTTP API (v2) with every route of the API the AI
+ * Model Share client uses (`functions/playground-api/routes.ts`), one TypeScript Lambda (`functions/playground-api`) and the `PlaygroundScores-<stack>` table.
  *
  * The constructor reads as a contents list: normalize the args, then create the table, the optional layer,
  * the function, the HTTP API (integration, routes, access-logged stage) and the invoke permission.
@@ -12,7 +12,23 @@ import { NodeFunction, nodeFunction } from "../../lib/aws";
 import { Names, shortHash } from "../../lib/naming";
 import { apiStatements, tableShape } from "./table";
 
+/** The API's behaviour settings (the head's Lambda environment). */
+export interface PlaygroundApiArgs {
+  /** ALLOW_TABLE_DELETE. @default false */
+  allowTableDelete?: boolean;
+  /** ALLOW_PUBLIC_READ: GET routes without a token. @default true */
+  allowPublicRead?: boolean;
+  /** MC_ENFORCE_NAMING. @default false */
+  mcEnforceNaming?: boolean;
+  /** MORAL_COMPASS_ALLOWED_SUFFIXES (comma-separated). @default "-mc" */
+  mcAllowedSuffixes?: string;
+  /** SESSION_TTL_SECONDS. @default 72000 */
+  sessionTtlSeconds?: number;
+}
+
 export interface ModelSharePlaygroundArgs {
+  /** Behaviour settings of the API (Lambda environment). @default the head's defaults */
+  api?: PlaygroundApiArgs;
   /** Stack name: part of every physical name (`PlaygroundScores-<stack>`, `aimodelshare-playground-<stack>-api`) and the API stage name. */
   stack: string;
   /**
@@ -83,10 +99,11 @@ interface Normalized {
   logLevel: "DEBUG" | "INFO" | "WARN" | "ERROR";
   layer?: { path: string; external: string[] };
   transform: NonNullable<ModelSharePlaygroundArgs["transform"]>;
+  api: Required<PlaygroundApiArgs>;
 }
 
 /** The HTTP methods the API's CORS configuration allows (the seed's list). */
-export const CORS_METHODS = ["GET", "PUT", "PATCH", "POST", "OPTIONS"];
+export const CORS_METHODS = ["GET", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"];
 export const CORS_HEADERS = ["Content-Type", "Authorization"];
 
 /** JSON access-log line of the stage (API Gateway `$context` variables). */
@@ -198,6 +215,8 @@ export class ModelSharePlayground extends pulumi.ComponentResource {
           name: n.names.custom("dynamodbTable", `PlaygroundScores-${n.names.stack}`),
           ...tableShape(),
           pointInTimeRecovery: { enabled: n.enablePitr },
+          // Session items carry their expiry in `ttl` (epoch seconds); DynamoDB deletes them after it.
+          ttl: { attributeName: "ttl", enabled: true },
           deletionProtectionEnabled: n.deletionProtection,
           serverSideEncryption: { enabled: true },
         },
@@ -240,6 +259,11 @@ export class ModelSharePlayground extends pulumi.ComponentResource {
           // Standard SDK retries (with backoff) of throttled and transient DynamoDB errors.
           AWS_MAX_ATTEMPTS: "5",
           POWERTOOLS_SERVICE_NAME: "playground-api",
+          ALLOW_TABLE_DELETE: String(n.api.allowTableDelete),
+          ALLOW_PUBLIC_READ: String(n.api.allowPublicRead),
+          MC_ENFORCE_NAMING: String(n.api.mcEnforceNaming),
+          MORAL_COMPASS_ALLOWED_SUFFIXES: n.api.mcAllowedSuffixes,
+          SESSION_TTL_SECONDS: String(n.api.sessionTtlSeconds),
         },
         memorySize: 256,
         timeout: 10,
@@ -307,5 +331,12 @@ function normalize(args: ModelSharePlaygroundArgs): Normalized {
     logLevel: args.logLevel ?? "INFO",
     layer: args.layer ? { path: args.layer.path, external: args.layer.external ?? [] } : undefined,
     transform: args.transform ?? {},
+    api: {
+      allowTableDelete: args.api?.allowTableDelete ?? false,
+      allowPublicRead: args.api?.allowPublicRead ?? true,
+      mcEnforceNaming: args.api?.mcEnforceNaming ?? false,
+      mcAllowedSuffixes: args.api?.mcAllowedSuffixes ?? "-mc",
+      sessionTtlSeconds: args.api?.sessionTtlSeconds ?? 72000,
+    },
   };
 }

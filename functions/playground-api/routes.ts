@@ -10,8 +10,42 @@ export const ROUTE_KEYS = [
   "GET /tables/{tableId}/users",
   "GET /tables/{tableId}/users/{username}",
   "PUT /tables/{tableId}/users/{username}",
+  "DELETE /tables/{tableId}",
+  "PUT /tables/{tableId}/users/{username}/moral-compass",
+  "PUT /tables/{tableId}/users/{username}/moralcompass",
+  "PATCH /tables/{tableId}/users/{username}/tasks",
+  "DELETE /tables/{tableId}/users/{username}/tasks",
+  "POST /sessions",
+  "GET /sessions/{sessionId}",
+  "PATCH /sessions/{sessionId}",
   "GET /health",
 ] as const;
+
+/**
+ * Routes that need a verified JWT when auth is on (API Gateway's JWT authorizer guards them). Reads are public
+ * when ALLOW_PUBLIC_READ is on (else they need a token too); `GET /sessions/{sessionId}` and `GET /health` are
+ * always public: an app fetches its token with only the session id.
+ */
+export const WRITE_ROUTES: readonly RouteKey[] = [
+  "POST /tables",
+  "PATCH /tables/{tableId}",
+  "DELETE /tables/{tableId}",
+  "PUT /tables/{tableId}/users/{username}",
+  "PUT /tables/{tableId}/users/{username}/moral-compass",
+  "PUT /tables/{tableId}/users/{username}/moralcompass",
+  "PATCH /tables/{tableId}/users/{username}/tasks",
+  "DELETE /tables/{tableId}/users/{username}/tasks",
+  "POST /sessions",
+  "PATCH /sessions/{sessionId}",
+];
+
+export const ALWAYS_PUBLIC: readonly RouteKey[] = ["GET /sessions/{sessionId}", "GET /health"];
+
+/** Whether a route needs a verified token under the given settings. */
+export function needsToken(key: RouteKey, s: { authEnabled: boolean; allowPublicRead: boolean }): boolean {
+  if (!s.authEnabled || ALWAYS_PUBLIC.includes(key)) return false;
+  return WRITE_ROUTES.includes(key) || !s.allowPublicRead;
+}
 
 export type RouteKey = (typeof ROUTE_KEYS)[number];
 

@@ -9,6 +9,8 @@
  */
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
+  BatchWriteCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -20,6 +22,7 @@ import { TablesKey, UsersKey } from "./cursor";
 import { createdKey, isoUtc, rankKey } from "./keys";
 import { INDEX, METADATA } from "./table";
 import { WriteOutcome, writeUser } from "./users";
+import type { MoralCompassInput } from "./validate";
 
 export interface TableMeta {
   tableId: string;
@@ -27,6 +30,18 @@ export interface TableMeta {
   createdAt: string;
   isArchived: boolean;
   userCount: number;
+  playgroundId?: string;
+  playgroundUrl?: string;
+  region?: string;
+  ownerPrincipal?: string;
+}
+
+/** Owner fields of a table (set when it was created by an authenticated caller). */
+export interface Owner {
+  ownerSub?: string;
+  ownerPrincipal?: string;
+  ownerEmail?: string;
+  ownerIssuer?: string;
 }
 
 export interface UserScore {
@@ -34,6 +49,15 @@ export interface UserScore {
   submissionCount: number;
   totalCount: number;
   lastUpdated: string | null;
+  teamName?: string;
+  completedTaskIds?: string[];
+  moralCompassScore?: number;
+  metrics?: Record<string, number>;
+  primaryMetric?: string;
+  tasksCompleted?: number;
+  totalTasks?: number;
+  questionsCorrect?: number;
+  totalQuestions?: number;
 }
 
 export interface Page<T, K> {
@@ -60,7 +84,14 @@ export function toTableMeta(item: Item): TableMeta {
     createdAt: typeof item.createdAt === "string" ? isoUtc(item.createdAt) : "",
     isArchived: item.isArchived === true,
     userCount: int(item.userCount),
+    ...pick(item, ["playgroundId", "playgroundUrl", "region", "ownerPrincipal"], "string"),
   };
+}
+
+function pick(item: Item, keys: string[], type: "string" | "number"): Item {
+  const out: Item = {};
+  for (const k of keys) if (typeof item[k] === type && item[k] !== "") out[k] = item[k];
+  return out;
 }
 
 export function toUserScore(item: Item): UserScore {
@@ -69,12 +100,29 @@ export function toUserScore(item: Item): UserScore {
     submissionCount: int(item.submissionCount),
     totalCount: int(item.totalCount),
     lastUpdated: typeof item.lastUpdated === "string" ? isoUtc(item.lastUpdated) : null,
+    ...pick(item, ["teamName", "primaryMetric"], "string"),
+    ...pick(
+      item,
+      ["moralCompassScore", "tasksCompleted", "totalTasks", "questionsCorrect", "totalQuestions"],
+      "number",
+    ),
+    ...(Array.isArray(item.completedTaskIds)
+      ? { completedTaskIds: item.completedTaskIds.map(String) }
+      : item.completedTaskIds instanceof Set
+        ? { completedTaskIds: [...item.completedTaskIds].map(String) }
+        : {}),
+    ...(item.metrics !== null && typeof item.metrics === "object" && !Array.isArray(item.metrics)
+      ? { metrics: item.metrics as Record<string, number> }
+      : {}),
   };
 }
 
 export function isConditionFailure(err: unknown): boolean {
   return (err as { name?: string } | null)?.name === "ConditionalCheckFailedException";
 }
+
+/** How many pages of 100 keys one DELETE /tables/{tableId} request deletes at most (then it asks for a retry). */
+const MAX_DELETE_PAGES = 200;
 
 /** How many Query requests one page may take at most (each returns up to 1 MB; a page is far smaller). */
 const MAX_QUERIES_PER_PAGE = 4;
@@ -98,16 +146,22 @@ export class Store {
         ConsistentRead: this.opts.consistentRead,
       }),
     );
-    return out.Item ? toTableMeta(out.Item) : undefined;
+    return out.Item && out.Item.deleting === undefined ? toTableMeta(out.Item) : undefined;
   }
 
   /** Creates the metadata item; false when the table already exists. */
-  async createTable(tableId: string, displayName: string, now: string): Promise<boolean> {
+  async createTable(
+    tableId: string,
+    displayName: string,
+    now: string,
+    extra: Owner & { playgroundUrl?: string; playgroundId?: string; region?: string } = {},
+  ): Promise<boolean> {
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
           Item: {
+            ...extra,
             tableId,
             username: METADATA,
             displayName,
@@ -240,7 +294,7 @@ export class Store {
   putUser(
     tableId: string,
     username: string,
-    counts: { submissionCount: number; totalCount: number },
+    input: { submissionCount: number; totalCount: number; teamName?: string },
     now: string,
     requestId: string,
   ): Promise<WriteOutcome> {
@@ -249,23 +303,170 @@ export class Store {
       this.table,
       tableId,
       username,
-      (old) => ({
-        set: {
-          submissionCount: counts.submissionCount,
-          totalCount: counts.totalCount,
-          lastUpdated: now,
-          rank: rankKey(counts.submissionCount, username),
-        },
-        // The rank depends on the score only: concurrent count writes need not serialise on the version.
-        ...(old?.moralCompassScore === undefined
-          ? { condition: "attribute_not_exists(moralCompassScore)" }
-          : { condition: "moralCompassScore = :score", values: { ":score": old.moralCompassScore } }),
-      }),
+      (old) => {
+        const score = typeof old?.moralCompassScore === "number" ? old.moralCompassScore : undefined;
+        return {
+          set: {
+            submissionCount: input.submissionCount,
+            totalCount: input.totalCount,
+            lastUpdated: now,
+            rank: rankKey(input.submissionCount, username, score ?? 0),
+            ...(input.teamName !== undefined ? { teamName: input.teamName } : {}),
+          },
+          // The rank depends on the score only: concurrent count writes need not serialise on the version.
+          ...(score === undefined
+            ? { condition: "attribute_not_exists(moralCompassScore)" }
+            : { condition: "moralCompassScore = :score", values: { ":score": score } }),
+        };
+      },
       {
         requestId,
         guess: { condition: "attribute_exists(#u) AND attribute_not_exists(moralCompassScore)", old: {} },
       },
     );
+  }
+
+  /** Writes a user's moral-compass fields and score; a new user starts with zero counts (as the head). */
+  putMoralCompass(
+    tableId: string,
+    username: string,
+    input: MoralCompassInput,
+    now: string,
+    requestId: string,
+  ): Promise<WriteOutcome> {
+    return writeUser(
+      this.raw,
+      this.table,
+      tableId,
+      username,
+      (old) => {
+        const count = typeof old?.submissionCount === "number" ? old.submissionCount : undefined;
+        const { teamName, completedTaskIds, ...fields } = input;
+        return {
+          set: {
+            ...fields,
+            lastUpdated: now,
+            rank: rankKey(count ?? 0, username, input.moralCompassScore),
+            ...(old === undefined ? { submissionCount: 0, totalCount: 0 } : {}),
+            ...(teamName !== undefined ? { teamName } : {}),
+            ...(completedTaskIds !== undefined ? { completedTaskIds } : {}),
+          },
+          ...(count === undefined
+            ? { condition: "attribute_not_exists(submissionCount)" }
+            : { condition: "submissionCount = :count", values: { ":count": count } }),
+        };
+      },
+      { requestId },
+    );
+  }
+
+  /** Changes a user's completedTaskIds (add, remove, reset, clear); the user must exist. */
+  changeTasks(
+    tableId: string,
+    username: string,
+    next: (current: string[]) => string[],
+    now: string,
+    requestId: string,
+  ): Promise<WriteOutcome> {
+    return writeUser(
+      this.raw,
+      this.table,
+      tableId,
+      username,
+      (old) => {
+        if (old === undefined) return { refuse: "userNotFound" };
+        const current = Array.isArray(old.completedTaskIds) ? old.completedTaskIds.map(String) : [];
+        return { set: { completedTaskIds: next(current), lastUpdated: now } };
+      },
+      { requestId },
+    );
+  }
+
+  /** The raw metadata item (owner fields included), strongly consistent. */
+  async getMetaItem(tableId: string): Promise<Item | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { tableId, username: METADATA }, ConsistentRead: true }),
+    );
+    return out.Item;
+  }
+
+  /** A key of the listing to continue after, from the item it names (for the head's `lastKey` form). */
+  async tablesKeyOf(tableId: string): Promise<TablesKey | undefined> {
+    const item = await this.getMetaItem(tableId);
+    if (!item || typeof item.createdKey !== "string") return undefined;
+    return { tableId, username: METADATA, createdKey: item.createdKey };
+  }
+
+  async usersKeyOf(tableId: string, username: string): Promise<UsersKey | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { tableId, username },
+        ProjectionExpression: "#r",
+        ExpressionAttributeNames: { "#r": "rank" },
+      }),
+    );
+    const rank = out.Item?.rank;
+    return typeof rank === "string" ? { tableId, username, rank } : undefined;
+  }
+
+  /**
+   * Deletes a table and its users. First marks the metadata item `deleting` (conditional: from then on every
+   * user write is refused by its transaction's metadata check), then deletes the user items page by page,
+   * then the metadata item. A retry after a failure half-way continues where it stopped. Returns the number
+   * of items deleted, or undefined when the table does not exist.
+   */
+  async deleteTable(tableId: string, now: string): Promise<number | undefined> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { tableId, username: METADATA },
+          UpdateExpression: "SET deleting = :now",
+          ConditionExpression: "attribute_exists(tableId)",
+          ExpressionAttributeValues: { ":now": now },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+    let deleted = 0;
+    let start: Item | undefined;
+    for (let page = 0; page < MAX_DELETE_PAGES; page++) {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "tableId = :t",
+          ExpressionAttributeValues: { ":t": tableId },
+          ProjectionExpression: "tableId, username",
+          ConsistentRead: true,
+          Limit: 100,
+          ExclusiveStartKey: start,
+        }),
+      );
+      const users = (out.Items ?? []).filter((i) => i.username !== METADATA);
+      for (let i = 0; i < users.length; i += 25) {
+        deleted += await this.batchDelete(users.slice(i, i + 25));
+      }
+      start = out.LastEvaluatedKey;
+      if (!start) break;
+    }
+    if (start)
+      throw new Error(`deleteTable ${tableId}: more than ${MAX_DELETE_PAGES} pages; call again to go on`);
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { tableId, username: METADATA } }));
+    return deleted + 1;
+  }
+
+  private async batchDelete(keys: Item[]): Promise<number> {
+    let pending = keys.map((k) => ({ DeleteRequest: { Key: { tableId: k.tableId, username: k.username } } }));
+    for (let attempt = 0; attempt < 8 && pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+      const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+      pending = (out.UnprocessedItems?.[this.table] ?? []) as typeof pending;
+    }
+    if (pending.length > 0) throw new Error("BatchWriteItem left items unprocessed after 8 attempts");
+    return keys.length;
   }
 
   async describe(): Promise<{ status: string; indexes: Record<string, string> }> {

@@ -62,7 +62,8 @@ export class Contention extends Error {
   }
 }
 
-const META_OK = "attribute_exists(tableId) AND (attribute_not_exists(isArchived) OR isArchived = :false)";
+const META_OK =
+  "attribute_exists(tableId) AND attribute_not_exists(deleting) AND (attribute_not_exists(isArchived) OR isArchived = :false)";
 
 export async function writeUser(
   raw: DynamoDBClient,
@@ -83,7 +84,7 @@ export async function writeUser(
     const changed = change(old);
     if ("refuse" in changed) {
       const meta = await readUser(raw, tableName, tableId, METADATA);
-      if (!meta) return { kind: "tableNotFound" };
+      if (!meta || meta.deleting !== undefined) return { kind: "tableNotFound" };
       return { kind: changed.refuse };
     }
     const wanted = { ...changed, set: { ...changed.set, writeId: opts.requestId, writeNew: isNew } };
@@ -117,7 +118,9 @@ export async function writeUser(
       const meta = reasons[1];
       if (meta?.Code === "ConditionalCheckFailed") {
         const m = meta.Item ? unmarshall(meta.Item) : undefined;
-        return m && m.tableId !== undefined ? { kind: "archived" } : { kind: "tableNotFound" };
+        return m && m.tableId !== undefined && m.deleting === undefined
+          ? { kind: "archived" }
+          : { kind: "tableNotFound" };
       }
       const user = reasons[0];
       if (user?.Code === "ConditionalCheckFailed") {

@@ -27,6 +27,7 @@ describe("playground component: pure pieces", () => {
           "arn:t",
         ],
         [["dynamodb:Query"], s[1].Resource],
+        [["dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"], "arn:t"],
         [["dynamodb:DescribeTable"], "arn:t"],
       ],
     );

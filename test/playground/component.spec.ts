@@ -181,6 +181,12 @@ describe("ModelSharePlayground under mocks", function () {
             Action: ["dynamodb:Query"],
             Resource: [`${table}/index/tablesByCreatedAt`, `${table}/index/leaderboard`],
           },
+          {
+            Sid: "DeleteTableItems",
+            Effect: "Allow",
+            Action: ["dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"],
+            Resource: table,
+          },
           { Sid: "HealthCheck", Effect: "Allow", Action: ["dynamodb:DescribeTable"], Resource: table },
         ]);
         const role = one(run, "aws:iam/role:Role");
@@ -189,7 +195,7 @@ describe("ModelSharePlayground under mocks", function () {
         });
       });
 
-      it("HTTP API: seven seed routes plus GET /health, all on one AWS_PROXY payload-2.0 integration", () => {
+      it("HTTP API: every route of the client's API plus GET /health, all on one AWS_PROXY payload-2.0 integration", () => {
         const api = one(run, "aws:apigatewayv2/api:Api");
         assert.equal(api.inputs.name, `aimodelshare-playground-${stack}-http-api`);
         assert.equal(api.inputs.protocolType, "HTTP");
@@ -203,7 +209,7 @@ describe("ModelSharePlayground under mocks", function () {
         );
         const routes = run.resources.filter((r) => r.type === "aws:apigatewayv2/route:Route");
         assert.deepEqual(routes.map((r) => r.inputs.routeKey).sort(), [...ROUTE_KEYS].sort());
-        assert.equal(ROUTE_KEYS.length, 8);
+        assert.equal(ROUTE_KEYS.length, 16);
         for (const r of routes) {
           assert.equal(r.inputs.apiId, "playground-http-api-api-id");
           assert.equal(r.inputs.target, "integrations/playground-integration-id");
@@ -213,7 +219,7 @@ describe("ModelSharePlayground under mocks", function () {
       it(`CORS origins ${want.cors.join(", ")} with the seed's methods and headers`, () => {
         const cors = one(run, "aws:apigatewayv2/api:Api").inputs.corsConfiguration;
         assert.deepEqual(cors.allowOrigins, want.cors);
-        assert.deepEqual(cors.allowMethods, ["GET", "PUT", "PATCH", "POST", "OPTIONS"]);
+        assert.deepEqual(cors.allowMethods, ["GET", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"]);
         assert.deepEqual(cors.allowHeaders, ["Content-Type", "Authorization"]);
       });
 
