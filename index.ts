@@ -103,7 +103,7 @@ const builders: Partial<Record<SystemName, SystemBuilder>> = {
         logRetentionDays: p.playgroundLogRetentionDays ?? cfg.logRetentionDays,
         logLevel: cfg.logLevel,
         layer: p.playgroundUseLayer ? { path: p.playgroundLayerPath } : undefined,
-        api: playgroundApiSettings(p),
+        api: playgroundApiSettings(p, cfg.region),
       },
       { providers: [provider] },
     );

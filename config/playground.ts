@@ -50,6 +50,26 @@ export const playgroundSection = section(
       default: 50,
       schema: intIn(1, 10000),
     } satisfies KeySpec<number>,
+    playgroundAuthEnabled: {
+      type: "boolean",
+      description:
+        "AUTH_ENABLED of the API: writes need a JWT verified by the HTTP API's JWT authorizer (owner / self / admin rules). Turn off only for a throwaway stack.",
+      default: true,
+      schema: z.boolean(),
+    } satisfies KeySpec<boolean>,
+    playgroundJwtIssuer: {
+      type: "string",
+      description:
+        "Issuer URL of the JWTs the API accepts (e.g. an existing Cognito user pool's https://cognito-idp.<region>.amazonaws.com/<pool id>); unset, the stack creates a Cognito user pool.",
+      optional: true,
+      schema: z.string().url("an https URL").startsWith("https://", "an https URL"),
+    } satisfies KeySpec<string>,
+    playgroundJwtAudience: {
+      type: "array",
+      description: "Audiences (client ids) the JWT authorizer accepts; required with playgroundJwtIssuer.",
+      optional: true,
+      schema: z.array(z.string().min(1, "a non-empty client id")).min(1, "at least one audience"),
+    } satisfies KeySpec<string[]>,
     playgroundAllowTableDelete: {
       type: "boolean",
       description:
@@ -118,10 +138,26 @@ export const playgroundSection = section(
 
 /** Checks across keys: "*" stands alone, and an enabled layer's directory exists and holds nodejs/. */
 export function checkPlayground(
-  v: { playgroundCorsOrigins: string[]; playgroundUseLayer: boolean; playgroundLayerPath: string },
+  v: {
+    playgroundCorsOrigins: string[];
+    playgroundUseLayer: boolean;
+    playgroundLayerPath: string;
+    playgroundJwtIssuer?: string;
+    playgroundJwtAudience?: string[];
+  },
   root: string = process.cwd(),
 ): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  if ((v.playgroundJwtIssuer === undefined) !== (v.playgroundJwtAudience === undefined)) {
+    issues.push({
+      key:
+        v.playgroundJwtIssuer === undefined
+          ? "ai-platform:playgroundJwtIssuer"
+          : "ai-platform:playgroundJwtAudience",
+      problem: "is not set while its pair is",
+      rule: "playgroundJwtIssuer and playgroundJwtAudience together, or neither (a Cognito user pool is created)",
+    });
+  }
   if (v.playgroundCorsOrigins.includes("*") && v.playgroundCorsOrigins.length > 1) {
     issues.push({
       key: "ai-platform:playgroundCorsOrigins",
@@ -151,6 +187,7 @@ export function checkPlayground(
 
 /** The API's behaviour settings (Lambda environment), from the stack's config. */
 export interface PlaygroundApiSettings {
+  auth: { enabled: boolean; issuer?: string; audience?: string[]; region: string };
   allowTableDelete: boolean;
   allowPublicRead: boolean;
   mcEnforceNaming: boolean;
@@ -158,14 +195,26 @@ export interface PlaygroundApiSettings {
   sessionTtlSeconds: number;
 }
 
-export function playgroundApiSettings(p: {
-  playgroundAllowTableDelete: boolean;
-  playgroundAllowPublicRead: boolean;
-  playgroundMcEnforceNaming: boolean;
-  playgroundMcAllowedSuffixes: string;
-  playgroundSessionTtlSeconds: number;
-}): PlaygroundApiSettings {
+export function playgroundApiSettings(
+  p: {
+    playgroundAuthEnabled: boolean;
+    playgroundJwtIssuer?: string;
+    playgroundJwtAudience?: string[];
+    playgroundAllowTableDelete: boolean;
+    playgroundAllowPublicRead: boolean;
+    playgroundMcEnforceNaming: boolean;
+    playgroundMcAllowedSuffixes: string;
+    playgroundSessionTtlSeconds: number;
+  },
+  region: string,
+): PlaygroundApiSettings {
   return {
+    auth: {
+      enabled: p.playgroundAuthEnabled,
+      ...(p.playgroundJwtIssuer !== undefined ? { issuer: p.playgroundJwtIssuer } : {}),
+      ...(p.playgroundJwtAudience !== undefined ? { audience: p.playgroundJwtAudience } : {}),
+      region,
+    },
     allowTableDelete: p.playgroundAllowTableDelete,
     allowPublicRead: p.playgroundAllowPublicRead,
     mcEnforceNaming: p.playgroundMcEnforceNaming,

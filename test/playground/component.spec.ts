@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { ConfigError } from "../../config";
-import { ROUTE_KEYS } from "../../functions/playground-api/routes";
+import { ROUTE_KEYS, WRITE_ROUTES, needsToken } from "../../functions/playground-api/routes";
 import { tableDefinition } from "../../functions/playground-api/table";
 import { evaluatePolicies } from "../../policy/evaluate";
 import {
@@ -214,6 +214,34 @@ describe("ModelSharePlayground under mocks", function () {
           assert.equal(r.inputs.apiId, "playground-http-api-api-id");
           assert.equal(r.inputs.target, "integrations/playground-integration-id");
         }
+      });
+
+      it("JWT authorizer from a Cognito user pool on every route that needs a token; reads and GET session public", () => {
+        const pool = one(run, "aws:cognito/userPool:UserPool");
+        assert.equal(pool.inputs.adminCreateUserConfig.allowAdminCreateUserOnly, true);
+        const client = one(run, "aws:cognito/userPoolClient:UserPoolClient");
+        assert.ok(client.inputs.explicitAuthFlows.includes("ALLOW_USER_PASSWORD_AUTH"));
+        assert.equal(one(run, "aws:cognito/userGroup:UserGroup").inputs.name, "admin");
+        const authz = one(run, "aws:apigatewayv2/authorizer:Authorizer");
+        assert.equal(authz.inputs.authorizerType, "JWT");
+        assert.deepEqual(authz.inputs.identitySources, ["$request.header.Authorization"]);
+        assert.match(
+          authz.inputs.jwtConfiguration.issuer,
+          /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\/.+/,
+        );
+        assert.equal(authz.inputs.jwtConfiguration.audiences.length, 1);
+        const routes = run.resources.filter((r) => r.type === "aws:apigatewayv2/route:Route");
+        for (const r of routes) {
+          const guarded = needsToken(r.inputs.routeKey, { authEnabled: true, allowPublicRead: true });
+          assert.equal(r.inputs.authorizationType, guarded ? "JWT" : undefined, r.inputs.routeKey);
+        }
+        assert.equal(
+          routes.filter((r) => r.inputs.authorizationType === "JWT").length,
+          WRITE_ROUTES.length,
+          "every write route, nothing else",
+        );
+        const fn = one(run, "aws:lambda/function:Function");
+        assert.equal(fn.inputs.environment.variables.AUTH_ENABLED, "true");
       });
 
       it(`CORS origins ${want.cors.join(", ")} with the seed's methods and headers`, () => {
