@@ -22,6 +22,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { settingsOf } from "../functions/playground-api/settings";
 import { CliError, envInt, parseCli, reportError } from "./cli";
@@ -29,6 +30,10 @@ import { authorize, persistentAuth } from "./playground-auth";
 import { LOCAL_ENV, createPlaygroundTable, startLocalDynamo, toApiEvent } from "./playground-local";
 
 const TABLE = "PlaygroundScores-local";
+const OPENAPI = fs.readFileSync(
+  path.join(__dirname, "..", "functions", "playground-api", "openapi.json"),
+  "utf8",
+);
 const MAX_BODY = 1024 * 1024;
 
 function readBody(req: http.IncomingMessage): Promise<string> {
@@ -101,6 +106,12 @@ async function main(): Promise<void> {
   };
   const server = http.createServer(async (req, res) => {
     const started = process.hrtime.bigint();
+    if (req.method === "GET" && req.url === "/openapi.json") {
+      res.writeHead(200, { "Content-Type": "application/json", ...cors });
+      res.end(OPENAPI);
+      console.log("GET /openapi.json -> 200 (the API's OpenAPI 3.1 document)");
+      return;
+    }
     if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
       res.writeHead(204, { ...cors, "Access-Control-Max-Age": "300" });
       res.end();

@@ -61,3 +61,28 @@ export function routeOf(event: {
   if (event.requestContext?.http?.method === "OPTIONS") return "OPTIONS";
   return isRouteKey(event.routeKey) ? event.routeKey : undefined;
 }
+
+const WRITE = [200, 400, 401, 403, 404, 409, 500, 503];
+
+/**
+ * Every status each route can answer (the handler's, plus the authorizer's 401). `openapi.json` documents
+ * exactly these (test/playground/openapi.spec.ts), and every test request checks its status is listed here.
+ */
+export const ROUTE_STATUSES: Record<RouteKey, readonly number[]> = {
+  "GET /health": [200, 500, 503],
+  "POST /tables": [201, 400, 401, 409, 500],
+  "GET /tables": [200, 400, 401, 500],
+  "GET /tables/{tableId}": [200, 400, 401, 404, 500],
+  "PATCH /tables/{tableId}": [200, 400, 401, 403, 404, 500],
+  "DELETE /tables/{tableId}": [200, 400, 401, 403, 404, 500],
+  "GET /tables/{tableId}/users": [200, 400, 401, 404, 500],
+  "GET /tables/{tableId}/users/{username}": [200, 400, 401, 404, 500],
+  "PUT /tables/{tableId}/users/{username}": WRITE,
+  "PUT /tables/{tableId}/users/{username}/moral-compass": WRITE,
+  "PUT /tables/{tableId}/users/{username}/moralcompass": WRITE,
+  "PATCH /tables/{tableId}/users/{username}/tasks": WRITE,
+  "DELETE /tables/{tableId}/users/{username}/tasks": WRITE,
+  "POST /sessions": [201, 400, 401, 500],
+  "GET /sessions/{sessionId}": [200, 400, 404, 500],
+  "PATCH /sessions/{sessionId}": [200, 400, 401, 404, 500],
+};

@@ -14,6 +14,7 @@ import {
 } from "../../scripts/playground-local";
 import { LocalAuth, authorize, ephemeralAuth } from "../../scripts/playground-auth";
 import { settingsOf } from "../../functions/playground-api/settings";
+import { ROUTE_STATUSES, isRouteKey } from "../../functions/playground-api/routes";
 
 type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -97,5 +98,8 @@ export async function call(
   const refused = await authorize(event, await auth(), s);
   if (refused) return { status: 401, body: JSON.parse(String(refused.body)), raw: refused };
   const raw = await handler(event);
+  // Every answer of every test is one the OpenAPI document lists for its route (or Route not found).
+  if (isRouteKey(event.routeKey) && !ROUTE_STATUSES[event.routeKey].includes(raw.statusCode ?? 0))
+    throw new Error(`${event.routeKey} answered ${raw.statusCode}, which openapi.json does not list`);
   return { status: raw.statusCode ?? 0, body: JSON.parse(String(raw.body)), raw };
 }
