@@ -9,8 +9,6 @@
  */
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
-  BatchWriteCommand,
-  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -21,6 +19,7 @@ import {
 import { TablesKey, UsersKey } from "./cursor";
 import { createdKey, isoUtc, rankKey } from "./keys";
 import { INDEX, METADATA } from "./table";
+import { deleteTable } from "./delete-table";
 import { WriteOutcome, writeUser } from "./users";
 import type { MoralCompassInput } from "./validate";
 
@@ -120,9 +119,6 @@ export function toUserScore(item: Item): UserScore {
 export function isConditionFailure(err: unknown): boolean {
   return (err as { name?: string } | null)?.name === "ConditionalCheckFailedException";
 }
-
-/** How many pages of 100 keys one DELETE /tables/{tableId} request deletes at most (then it asks for a retry). */
-const MAX_DELETE_PAGES = 200;
 
 /** How many Query requests one page may take at most (each returns up to 1 MB; a page is far smaller). */
 const MAX_QUERIES_PER_PAGE = 4;
@@ -410,63 +406,9 @@ export class Store {
     return typeof rank === "string" ? { tableId, username, rank } : undefined;
   }
 
-  /**
-   * Deletes a table and its users. First marks the metadata item `deleting` (conditional: from then on every
-   * user write is refused by its transaction's metadata check), then deletes the user items page by page,
-   * then the metadata item. A retry after a failure half-way continues where it stopped. Returns the number
-   * of items deleted, or undefined when the table does not exist.
-   */
-  async deleteTable(tableId: string, now: string): Promise<number | undefined> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { tableId, username: METADATA },
-          UpdateExpression: "SET deleting = :now",
-          ConditionExpression: "attribute_exists(tableId)",
-          ExpressionAttributeValues: { ":now": now },
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err)) return undefined;
-      throw err;
-    }
-    let deleted = 0;
-    let start: Item | undefined;
-    for (let page = 0; page < MAX_DELETE_PAGES; page++) {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "tableId = :t",
-          ExpressionAttributeValues: { ":t": tableId },
-          ProjectionExpression: "tableId, username",
-          ConsistentRead: true,
-          Limit: 100,
-          ExclusiveStartKey: start,
-        }),
-      );
-      const users = (out.Items ?? []).filter((i) => i.username !== METADATA);
-      for (let i = 0; i < users.length; i += 25) {
-        deleted += await this.batchDelete(users.slice(i, i + 25));
-      }
-      start = out.LastEvaluatedKey;
-      if (!start) break;
-    }
-    if (start)
-      throw new Error(`deleteTable ${tableId}: more than ${MAX_DELETE_PAGES} pages; call again to go on`);
-    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { tableId, username: METADATA } }));
-    return deleted + 1;
-  }
-
-  private async batchDelete(keys: Item[]): Promise<number> {
-    let pending = keys.map((k) => ({ DeleteRequest: { Key: { tableId: k.tableId, username: k.username } } }));
-    for (let attempt = 0; attempt < 8 && pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-      const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
-      pending = (out.UnprocessedItems?.[this.table] ?? []) as typeof pending;
-    }
-    if (pending.length > 0) throw new Error("BatchWriteItem left items unprocessed after 8 attempts");
-    return keys.length;
+  /** Deletes a table and its users (see `delete-table.ts`); undefined when the table does not exist. */
+  deleteTable(tableId: string, now: string): Promise<number | undefined> {
+    return deleteTable(this.doc, this.table, tableId, now);
   }
 
   async describe(): Promise<{ status: string; indexes: Record<string, string> }> {
