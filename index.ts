@@ -7,6 +7,7 @@ import { TamaWorkspace } from "./components/tama";
 import { E2eFaas } from "./components/e2e";
 import { PlatformConfig, loadConfig } from "./config";
 import { loadSourceApiKeys } from "./config/tama";
+import { playgroundApiSettings } from "./config/playground";
 import { TammaPipeline } from "./components/tamma";
 import { ModelSharePlayground } from "./components/model-share";
 import { AgentOrchestration } from "./components/agents";
@@ -116,6 +117,7 @@ const builders: Partial<Record<SystemName, SystemBuilder>> = {
         logRetentionDays: p.playgroundLogRetentionDays ?? cfg.logRetentionDays,
         logLevel: cfg.logLevel,
         layer: p.playgroundUseLayer ? { path: p.playgroundLayerPath } : undefined,
+        api: playgroundApiSettings(p, cfg.region),
       },
       awsOptions(cfg, provider),
     );

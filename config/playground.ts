@@ -50,6 +50,63 @@ export const playgroundSection = section(
       default: 50,
       schema: intIn(1, 10000),
     } satisfies KeySpec<number>,
+    playgroundAuthEnabled: {
+      type: "boolean",
+      description:
+        "AUTH_ENABLED of the API: writes need a JWT verified by the HTTP API's JWT authorizer (owner / self / admin rules). Turn off only for a throwaway stack.",
+      default: true,
+      schema: z.boolean(),
+    } satisfies KeySpec<boolean>,
+    playgroundJwtIssuer: {
+      type: "string",
+      description:
+        "Issuer URL of the JWTs the API accepts (e.g. an existing Cognito user pool's https://cognito-idp.<region>.amazonaws.com/<pool id>); unset, the stack creates a Cognito user pool.",
+      optional: true,
+      schema: z.string().url("an https URL").startsWith("https://", "an https URL"),
+    } satisfies KeySpec<string>,
+    playgroundJwtAudience: {
+      type: "array",
+      description: "Audiences (client ids) the JWT authorizer accepts; required with playgroundJwtIssuer.",
+      optional: true,
+      schema: z.array(z.string().min(1, "a non-empty client id")).min(1, "at least one audience"),
+    } satisfies KeySpec<string[]>,
+    playgroundAllowTableDelete: {
+      type: "boolean",
+      description:
+        "ALLOW_TABLE_DELETE of the API: DELETE /tables/{tableId} deletes a table and its users (owner or admin); off, it is a 403.",
+      default: false,
+      schema: z.boolean(),
+    } satisfies KeySpec<boolean>,
+    playgroundAllowPublicRead: {
+      type: "boolean",
+      description:
+        "ALLOW_PUBLIC_READ of the API: the GET routes answer without a token; off, they need a verified JWT as the writes do.",
+      default: true,
+      schema: z.boolean(),
+    } satisfies KeySpec<boolean>,
+    playgroundMcEnforceNaming: {
+      type: "boolean",
+      description:
+        "MC_ENFORCE_NAMING of the API: a table created with a playgroundUrl must be named <playgroundId><suffix> or <playgroundId>-<region><suffix>.",
+      default: false,
+      schema: z.boolean(),
+    } satisfies KeySpec<boolean>,
+    playgroundMcAllowedSuffixes: {
+      type: "string",
+      description:
+        "MORAL_COMPASS_ALLOWED_SUFFIXES of the API: comma-separated table-name suffixes of moral-compass tables.",
+      default: "-mc",
+      schema: z
+        .string()
+        .regex(/^[a-zA-Z0-9_-]+(,[a-zA-Z0-9_-]+)*$/, "comma-separated suffixes of letters, digits, _ or -"),
+    } satisfies KeySpec<string>,
+    playgroundSessionTtlSeconds: {
+      type: "integer",
+      description:
+        "SESSION_TTL_SECONDS of the API: how long a dropped-off session token lives (the table's TTL attribute ttl).",
+      default: 72000,
+      schema: intIn(60, 30 * 24 * 3600),
+    } satisfies KeySpec<number>,
     playgroundLogRetentionDays: {
       type: "integer",
       description:
@@ -81,10 +138,26 @@ export const playgroundSection = section(
 
 /** Checks across keys: "*" stands alone, and an enabled layer's directory exists and holds nodejs/. */
 export function checkPlayground(
-  v: { playgroundCorsOrigins: string[]; playgroundUseLayer: boolean; playgroundLayerPath: string },
+  v: {
+    playgroundCorsOrigins: string[];
+    playgroundUseLayer: boolean;
+    playgroundLayerPath: string;
+    playgroundJwtIssuer?: string;
+    playgroundJwtAudience?: string[];
+  },
   root: string = process.cwd(),
 ): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  if ((v.playgroundJwtIssuer === undefined) !== (v.playgroundJwtAudience === undefined)) {
+    issues.push({
+      key:
+        v.playgroundJwtIssuer === undefined
+          ? "ai-platform:playgroundJwtIssuer"
+          : "ai-platform:playgroundJwtAudience",
+      problem: "is not set while its pair is",
+      rule: "playgroundJwtIssuer and playgroundJwtAudience together, or neither (a Cognito user pool is created)",
+    });
+  }
   if (v.playgroundCorsOrigins.includes("*") && v.playgroundCorsOrigins.length > 1) {
     issues.push({
       key: "ai-platform:playgroundCorsOrigins",
@@ -110,4 +183,42 @@ export function checkPlayground(
     }
   }
   return issues;
+}
+
+/** The API's behaviour settings (Lambda environment), from the stack's config. */
+export interface PlaygroundApiSettings {
+  auth: { enabled: boolean; issuer?: string; audience?: string[]; region: string };
+  allowTableDelete: boolean;
+  allowPublicRead: boolean;
+  mcEnforceNaming: boolean;
+  mcAllowedSuffixes: string;
+  sessionTtlSeconds: number;
+}
+
+export function playgroundApiSettings(
+  p: {
+    playgroundAuthEnabled: boolean;
+    playgroundJwtIssuer?: string;
+    playgroundJwtAudience?: string[];
+    playgroundAllowTableDelete: boolean;
+    playgroundAllowPublicRead: boolean;
+    playgroundMcEnforceNaming: boolean;
+    playgroundMcAllowedSuffixes: string;
+    playgroundSessionTtlSeconds: number;
+  },
+  region: string,
+): PlaygroundApiSettings {
+  return {
+    auth: {
+      enabled: p.playgroundAuthEnabled,
+      ...(p.playgroundJwtIssuer !== undefined ? { issuer: p.playgroundJwtIssuer } : {}),
+      ...(p.playgroundJwtAudience !== undefined ? { audience: p.playgroundJwtAudience } : {}),
+      region,
+    },
+    allowTableDelete: p.playgroundAllowTableDelete,
+    allowPublicRead: p.playgroundAllowPublicRead,
+    mcEnforceNaming: p.playgroundMcEnforceNaming,
+    mcAllowedSuffixes: p.playgroundMcAllowedSuffixes,
+    sessionTtlSeconds: p.playgroundSessionTtlSeconds,
+  };
 }

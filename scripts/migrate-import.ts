@@ -185,6 +185,18 @@ export const IMPORT_IDS: Record<string, IdRule> = {
     )}`,
   "aws:apigatewayv2/integration:Integration": (_i, ctx) =>
     `${ctx.placeholder("HTTP API id", "aws apigatewayv2 get-apis")}/${ctx.placeholder("integration id", "aws apigatewayv2 get-integrations --api-id <api id>")}`,
+  "aws:cognito/userPool:UserPool": (i, ctx) =>
+    ctx.placeholder(
+      "Cognito user pool id",
+      `aws cognito-idp list-user-pools --max-results 60 --query "UserPools[?Name=='${i.name}'].Id"`,
+    ),
+  "aws:cognito/userPoolClient:UserPoolClient": (i, ctx) =>
+    `${ctx.placeholder("Cognito user pool id", "aws cognito-idp list-user-pools --max-results 60")}/${ctx.placeholder(
+      "Cognito app client id",
+      `aws cognito-idp list-user-pool-clients --user-pool-id <pool id> --query "UserPoolClients[?ClientName=='${i.name}'].ClientId"`,
+    )}`,
+  "aws:cognito/userGroup:UserGroup": (i, ctx) =>
+    `${ctx.placeholder("Cognito user pool id", "aws cognito-idp list-user-pools --max-results 60")}/${req(i.name, "name")}`,
   "aws:apigatewayv2/authorizer:Authorizer": (_i, ctx) =>
     `${ctx.placeholder("HTTP API id", "aws apigatewayv2 get-apis")}/${ctx.placeholder("authorizer id", "aws apigatewayv2 get-authorizers --api-id <api id>")}`,
 };

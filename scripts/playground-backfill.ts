@@ -3,7 +3,8 @@
  * and Python Lambda wrote, so its items appear in the new listings.
  *
  * The seed stored no `createdKey` on metadata items and no `rank` on user items, so they are absent from the
- * `tablesByCreatedAt` and `leaderboard` indexes. This tool reads the table page by page (a Scan: an operator's
+ * `tablesByCreatedAt` and `leaderboard` indexes; items written by our earlier version carry a rank without the
+ * moral-compass score part, which is rewritten to the current form. This tool reads the table page by page (a Scan: an operator's
  * one-off job with the operator's credentials; the API itself never scans) and sets the missing keys with
  * conditional updates, so it is safe to run while the API serves traffic and safe to run twice.
  * It uses the SDK's standard configuration chain (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_DYNAMODB).
@@ -22,7 +23,7 @@ const ISO_MS_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** The update one item needs, or why it is left alone. Pure. */
 export type BackfillPlan =
   | { kind: "createdKey"; value: string; note?: string }
-  | { kind: "rank"; value: string; submissionCount: number }
+  | { kind: "rank"; value: string; submissionCount: number; old?: string }
   | { kind: "skip"; reason: string };
 
 export function planItem(item: Item): BackfillPlan {
@@ -37,11 +38,23 @@ export function planItem(item: Item): BackfillPlan {
       note: `createdAt ${JSON.stringify(item.createdAt)} is not a timestamp: listed as the oldest table`,
     };
   }
-  if (typeof item.rank === "string") return { kind: "skip", reason: "has rank" };
+  if (String(item.tableId ?? "").startsWith("_session#"))
+    return { kind: "skip", reason: "has no rank (session)" };
   const s = item.submissionCount;
-  if (typeof s !== "number" || !Number.isSafeInteger(s) || s < 0)
+  if (typeof s !== "number" || !Number.isSafeInteger(s) || s < 0) {
+    if (typeof item.rank === "string") return { kind: "skip", reason: "has rank" };
     return { kind: "skip", reason: `submissionCount ${JSON.stringify(s)} is not a non-negative integer` };
-  return { kind: "rank", value: rankKey(s, String(item.username)), submissionCount: s };
+  }
+  const score = typeof item.moralCompassScore === "number" ? item.moralCompassScore : 0;
+  const value = rankKey(s, String(item.username), score);
+  if (item.rank === value) return { kind: "skip", reason: "has rank" };
+  // No rank (the seed's items) or one in the earlier format without the score: set the current one.
+  return {
+    kind: "rank",
+    value,
+    submissionCount: s,
+    ...(typeof item.rank === "string" ? { old: item.rank } : {}),
+  };
 }
 
 export interface BackfillResult {
@@ -95,9 +108,13 @@ export async function backfill(
                 Key: { tableId: item.tableId, username: item.username },
                 UpdateExpression: "SET #rank = :r",
                 // A concurrent PUT already set a fresh rank (or changed the count): leave its write alone.
-                ConditionExpression: "attribute_not_exists(#rank) AND submissionCount = :s",
+                ConditionExpression: `${plan.old === undefined ? "attribute_not_exists(#rank)" : "#rank = :old"} AND submissionCount = :s`,
                 ExpressionAttributeNames: { "#rank": "rank" },
-                ExpressionAttributeValues: { ":r": plan.value, ":s": plan.submissionCount },
+                ExpressionAttributeValues: {
+                  ":r": plan.value,
+                  ":s": plan.submissionCount,
+                  ...(plan.old === undefined ? {} : { ":old": plan.old }),
+                },
               }),
         );
         result.updated++;

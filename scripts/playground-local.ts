@@ -1,6 +1,7 @@
 /**
  * Local runtime pieces of the playground, shared by `npm run dev:playground`, the handler tests and the
- * benchmark: an in-process DynamoDB (dynalite) on 127.0.0.1 behind a small counting proxy, the table built
+ * benchmark: a local DynamoDB (moto by default, dynalite on request: test/harness/dynamo.ts) on 127.0.0.1
+ * behind a small counting and fault-injecting proxy, the table built
  * from `functions/playground-api/table.ts`, and the translation of a plain HTTP request into the API Gateway
  * v2 event the handler receives.
  */
@@ -10,6 +11,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ROUTE_KEYS } from "../functions/playground-api/routes";
 import { tableDefinition } from "../functions/playground-api/table";
+import { DynamoEngine, startDynamo } from "../test/harness/dynamo";
 
 /** Credentials and region for the local endpoint (dynalite accepts any). */
 export const LOCAL_ENV = {
@@ -21,6 +23,7 @@ export const LOCAL_ENV = {
 export interface LocalDynamo {
   /** The proxy's URL: what `AWS_ENDPOINT_URL_DYNAMODB` is set to. */
   endpoint: string;
+  engine: DynamoEngine;
   /** DynamoDB operations seen since the last `resetCounts()`, e.g. `{ GetItem: 2, UpdateItem: 1 }`. */
   counts: Record<string, number>;
   /** The last 100 requests (operation and JSON body), oldest first; cleared by `resetCounts()`. */
@@ -28,12 +31,24 @@ export interface LocalDynamo {
   resetCounts(): void;
   /** Answers the next `n` requests with a ThrottlingException (to prove the SDK retries). */
   throttleNext(n: number): void;
+  /**
+   * Fails the next `count` requests of operation `op` (any operation when omitted) with a 500
+   * InternalServerError: `before` the request reaches DynamoDB (nothing written) or `after` DynamoDB applied it
+   * (the answer is lost: an ambiguous failure).
+   */
+  inject(fault: Fault): void;
+  /** Faults injected so far, by `when`. */
+  injected: { before: number; after: number };
   close(): Promise<void>;
 }
 
-type DynaliteServer = http.Server;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite: (opts: Record<string, unknown>) => DynaliteServer = require("dynalite");
+export interface Fault {
+  when: "before" | "after";
+  count: number;
+  op?: string;
+  /** Let this many matching requests through first. */
+  skip?: number;
+}
 
 function listen(server: http.Server): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -49,13 +64,34 @@ function closeServer(server: http.Server): Promise<void> {
   });
 }
 
-/** Starts dynalite (in memory) and the counting proxy, both on 127.0.0.1 with free ports. */
-export async function startLocalDynamo(): Promise<LocalDynamo> {
-  const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const dbPort = await listen(db);
+function awsError(res: http.ServerResponse, status: number, type: string, message: string): void {
+  res.writeHead(status, { "Content-Type": "application/x-amz-json-1.0" });
+  res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message }));
+}
+
+/**
+ * Starts a local DynamoDB (`moto` by default: the handler needs TransactWriteItems; `dynalite` for code that
+ * does not) and the counting, fault-injecting proxy, both on 127.0.0.1 with free ports.
+ */
+export async function startLocalDynamo(opts: { engine?: DynamoEngine } = {}): Promise<LocalDynamo> {
+  const db = await startDynamo(opts.engine ?? "moto");
+  const upstreamUrl = new URL(db.endpoint);
   const counts: Record<string, number> = {};
   const requests: { op: string; body: Record<string, unknown> }[] = [];
   let throttle = 0;
+  const faults: Fault[] = [];
+  const injected = { before: 0, after: 0 };
+  const takeFault = (op: string): Fault["when"] | undefined => {
+    const f = faults.find((x) => x.count > 0 && (x.op === undefined || x.op === op));
+    if (!f) return undefined;
+    if ((f.skip ?? 0) > 0) {
+      f.skip = (f.skip ?? 0) - 1;
+      return undefined;
+    }
+    f.count--;
+    injected[f.when]++;
+    return f.when;
+  };
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const proxy = http.createServer((req, res) => {
     const op = String(req.headers["x-amz-target"] ?? "").split(".")[1] ?? "unknown";
@@ -63,43 +99,58 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
     if (throttle > 0) {
       throttle--;
       req.resume();
-      res.writeHead(400, { "Content-Type": "application/x-amz-json-1.0" });
-      res.end(
-        JSON.stringify({
-          __type: "com.amazonaws.dynamodb.v20120810#ThrottlingException",
-          message: "Rate of requests exceeds the allowed throughput.",
-        }),
-      );
+      awsError(res, 400, "ThrottlingException", "Rate of requests exceeds the allowed throughput.");
+      return;
+    }
+    const fault = takeFault(op);
+    if (fault === "before") {
+      req.resume();
+      awsError(res, 500, "InternalServerError", "injected failure before DynamoDB");
       return;
     }
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
+      const raw = Buffer.concat(chunks);
       try {
-        requests.push({ op, body: JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") });
+        requests.push({ op, body: JSON.parse(raw.toString("utf8") || "{}") });
       } catch {
         requests.push({ op, body: {} });
       }
       if (requests.length > 100) requests.shift();
+      const upstream = http.request(
+        {
+          host: upstreamUrl.hostname,
+          port: upstreamUrl.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, "content-length": String(raw.length) },
+          agent,
+        },
+        (up) => {
+          if (fault === "after") {
+            up.resume();
+            up.on("end", () => awsError(res, 500, "InternalServerError", "injected failure after DynamoDB"));
+            return;
+          }
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      upstream.on("error", (err) => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end(String(err));
+      });
+      upstream.end(raw);
     });
-    const upstream = http.request(
-      { host: "127.0.0.1", port: dbPort, method: req.method, path: req.url, headers: req.headers, agent },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on("error", (err) => {
-      res.writeHead(502);
-      res.end(String(err));
-    });
-    req.pipe(upstream);
   });
   const port = await listen(proxy);
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    engine: db.engine,
     counts,
     requests,
+    injected,
     resetCounts() {
       for (const k of Object.keys(counts)) delete counts[k];
       requests.length = 0;
@@ -107,10 +158,13 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
     throttleNext(n: number) {
       throttle = n;
     },
+    inject(fault: Fault) {
+      faults.push({ ...fault });
+    },
     async close() {
       await closeServer(proxy);
       agent.destroy();
-      await closeServer(db);
+      await db.close();
     },
   };
 }

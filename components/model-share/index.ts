@@ -1,18 +1,41 @@
 /**
- * ModelSharePlayground: the AI Model Share playground API. An HTTP API (v2) with the seed's seven routes plus
- * `GET /health`, one TypeScript Lambda (`functions/playground-api`) and the `PlaygroundScores-<stack>` table.
+ * ModelSharePlayground: the AI Model Share playground API. An HTTP API (v2) with every route of the API the AI
+ * Model Share client uses (`functions/playground-api/routes.ts`), one TypeScript Lambda (`functions/playground-api`) and the `PlaygroundScores-<stack>` table.
  *
  * The constructor reads as a contents list: normalize the args, then create the table, the optional layer,
  * the function, the HTTP API (integration, routes, access-logged stage) and the invoke permission.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ROUTE_KEYS } from "../../functions/playground-api/routes";
+import { ROUTE_KEYS, needsToken } from "../../functions/playground-api/routes";
 import { NodeFunction, nodeFunction } from "../../lib/aws";
 import { Names, shortHash } from "../../lib/naming";
 import { apiStatements, tableShape } from "./table";
 
+/** The API's behaviour settings (the head's Lambda environment). */
+export interface PlaygroundApiArgs {
+  /**
+   * JWT authentication (AUTH_ENABLED and the HTTP API's JWT authorizer on every route that needs a token).
+   * Without `issuer`, a Cognito user pool (with an app client and an `admin` group) is created and used.
+   * @default { enabled: true }
+   * @example { enabled: true, issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc", audience: ["client-id"], region: "us-east-1" }
+   */
+  auth?: { enabled?: boolean; issuer?: string; audience?: string[]; region?: string };
+  /** ALLOW_TABLE_DELETE. @default false */
+  allowTableDelete?: boolean;
+  /** ALLOW_PUBLIC_READ: GET routes without a token. @default true */
+  allowPublicRead?: boolean;
+  /** MC_ENFORCE_NAMING. @default false */
+  mcEnforceNaming?: boolean;
+  /** MORAL_COMPASS_ALLOWED_SUFFIXES (comma-separated). @default "-mc" */
+  mcAllowedSuffixes?: string;
+  /** SESSION_TTL_SECONDS. @default 72000 */
+  sessionTtlSeconds?: number;
+}
+
 export interface ModelSharePlaygroundArgs {
+  /** Behaviour settings of the API (Lambda environment). @default the head's defaults */
+  api?: PlaygroundApiArgs;
   /** Stack name: part of every physical name (`PlaygroundScores-<stack>`, `aimodelshare-playground-<stack>-api`) and the API stage name. */
   stack: string;
   /**
@@ -83,10 +106,12 @@ interface Normalized {
   logLevel: "DEBUG" | "INFO" | "WARN" | "ERROR";
   layer?: { path: string; external: string[] };
   transform: NonNullable<ModelSharePlaygroundArgs["transform"]>;
+  api: Required<Omit<PlaygroundApiArgs, "auth">>;
+  auth: { enabled: boolean; issuer?: string; audience?: string[]; region: string };
 }
 
 /** The HTTP methods the API's CORS configuration allows (the seed's list). */
-export const CORS_METHODS = ["GET", "PUT", "PATCH", "POST", "OPTIONS"];
+export const CORS_METHODS = ["GET", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"];
 export const CORS_HEADERS = ["Content-Type", "Authorization"];
 
 /** JSON access-log line of the stage (API Gateway `$context` variables). */
@@ -115,6 +140,8 @@ export class ModelSharePlayground extends pulumi.ComponentResource {
   readonly apiBaseUrl: pulumi.Output<string>;
   readonly dynamodbTableName: pulumi.Output<string>;
   readonly lambdaName: pulumi.Output<string>;
+  /** The issuer the JWT authorizer accepts (undefined with auth off). */
+  readonly jwtIssuer?: pulumi.Output<string>;
   /** The children, for tests and transforms. */
   readonly nodes: {
     table: aws.dynamodb.Table;
@@ -126,6 +153,10 @@ export class ModelSharePlayground extends pulumi.ComponentResource {
     accessLogs: aws.cloudwatch.LogGroup;
     stage: aws.apigatewayv2.Stage;
     permission: aws.lambda.Permission;
+    authorizer?: aws.apigatewayv2.Authorizer;
+    userPool?: aws.cognito.UserPool;
+    userPoolClient?: aws.cognito.UserPoolClient;
+    adminGroup?: aws.cognito.UserGroup;
   };
 
   constructor(name: string, args: ModelSharePlaygroundArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -137,11 +168,20 @@ export class ModelSharePlayground extends pulumi.ComponentResource {
     const fn = this.createFunction(name, n, table, layer);
     const api = this.createApi(name, n);
     const integration = this.createIntegration(name, api, fn);
+    const auth = n.auth.enabled ? this.createAuth(name, n, api) : undefined;
+    const guarded = { authEnabled: n.auth.enabled, allowPublicRead: n.api.allowPublicRead };
     const routes = ROUTE_KEYS.map(
       (routeKey) =>
         new aws.apigatewayv2.Route(
           `${name}-route-${routeSlug(routeKey)}`,
-          { apiId: api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` },
+          {
+            apiId: api.id,
+            routeKey,
+            target: pulumi.interpolate`integrations/${integration.id}`,
+            ...(auth && needsToken(routeKey, guarded)
+              ? { authorizationType: "JWT", authorizerId: auth.authorizer.id }
+              : {}),
+          },
           { parent: this },
         ),
     );
@@ -182,7 +222,19 @@ export class ModelSharePlayground extends pulumi.ComponentResource {
     this.apiBaseUrl = pulumi.interpolate`${api.apiEndpoint}/${stage.name}`;
     this.dynamodbTableName = table.name;
     this.lambdaName = fn.fn.name;
-    this.nodes = { table, layer, fn, api, integration, routes, accessLogs, stage, permission };
+    this.jwtIssuer = auth?.issuer;
+    this.nodes = {
+      table,
+      layer,
+      fn,
+      api,
+      integration,
+      routes,
+      accessLogs,
+      stage,
+      permission,
+      ...auth?.nodes,
+    };
     this.registerOutputs({
       apiBaseUrl: this.apiBaseUrl,
       dynamodbTableName: this.dynamodbTableName,
@@ -198,6 +250,8 @@ export class ModelSharePlayground extends pulumi.ComponentResource {
           name: n.names.custom("dynamodbTable", `PlaygroundScores-${n.names.stack}`),
           ...tableShape(),
           pointInTimeRecovery: { enabled: n.enablePitr },
+          // Session items carry their expiry in `ttl` (epoch seconds); DynamoDB deletes them after it.
+          ttl: { attributeName: "ttl", enabled: true },
           deletionProtectionEnabled: n.deletionProtection,
           serverSideEncryption: { enabled: true },
         },
@@ -240,6 +294,12 @@ export class ModelSharePlayground extends pulumi.ComponentResource {
           // Standard SDK retries (with backoff) of throttled and transient DynamoDB errors.
           AWS_MAX_ATTEMPTS: "5",
           POWERTOOLS_SERVICE_NAME: "playground-api",
+          AUTH_ENABLED: String(n.auth.enabled),
+          ALLOW_TABLE_DELETE: String(n.api.allowTableDelete),
+          ALLOW_PUBLIC_READ: String(n.api.allowPublicRead),
+          MC_ENFORCE_NAMING: String(n.api.mcEnforceNaming),
+          MORAL_COMPASS_ALLOWED_SUFFIXES: n.api.mcAllowedSuffixes,
+          SESSION_TTL_SECONDS: String(n.api.sessionTtlSeconds),
         },
         memorySize: 256,
         timeout: 10,
@@ -270,6 +330,82 @@ export class ModelSharePlayground extends pulumi.ComponentResource {
       ),
       { parent: this },
     );
+  }
+
+  /**
+   * The JWT authorizer: the configured issuer and audiences, or a Cognito user pool made here (users sign in
+   * with USER_PASSWORD_AUTH as the AI Model Share client does; the `admin` group is the head's admin role).
+   */
+  private createAuth(
+    name: string,
+    n: Normalized,
+    api: aws.apigatewayv2.Api,
+  ): {
+    authorizer: aws.apigatewayv2.Authorizer;
+    issuer: pulumi.Output<string>;
+    nodes: Partial<ModelSharePlayground["nodes"]>;
+  } {
+    let issuer: pulumi.Output<string>;
+    let audiences: pulumi.Input<pulumi.Input<string>[]>;
+    const nodes: Partial<ModelSharePlayground["nodes"]> = {};
+    if (n.auth.issuer !== undefined) {
+      issuer = pulumi.output(n.auth.issuer);
+      audiences = n.auth.audience ?? [];
+    } else {
+      const userPool = new aws.cognito.UserPool(
+        `${name}-users`,
+        {
+          name: `${n.names.prefix}-users`,
+          passwordPolicy: {
+            minimumLength: 12,
+            requireLowercase: true,
+            requireUppercase: true,
+            requireNumbers: true,
+            requireSymbols: false,
+            temporaryPasswordValidityDays: 7,
+          },
+          adminCreateUserConfig: { allowAdminCreateUserOnly: true },
+          deletionProtection: "ACTIVE",
+        },
+        { parent: this, protect: n.protect },
+      );
+      const userPoolClient = new aws.cognito.UserPoolClient(
+        `${name}-client`,
+        {
+          name: `${n.names.prefix}-client`,
+          userPoolId: userPool.id,
+          generateSecret: false,
+          explicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+          preventUserExistenceErrors: "ENABLED",
+        },
+        { parent: this },
+      );
+      const adminGroup = new aws.cognito.UserGroup(
+        `${name}-admins`,
+        {
+          name: "admin",
+          userPoolId: userPool.id,
+          description: "Playground administrators (any table, any user)",
+        },
+        { parent: this },
+      );
+      issuer = pulumi.interpolate`https://cognito-idp.${n.auth.region}.amazonaws.com/${userPool.id}`;
+      audiences = [userPoolClient.id];
+      Object.assign(nodes, { userPool, userPoolClient, adminGroup });
+    }
+    const authorizer = new aws.apigatewayv2.Authorizer(
+      `${name}-jwt`,
+      {
+        apiId: api.id,
+        name: `${n.names.prefix}-jwt`,
+        authorizerType: "JWT",
+        identitySources: ["$request.header.Authorization"],
+        jwtConfiguration: { issuer, audiences },
+      },
+      { parent: this },
+    );
+    nodes.authorizer = authorizer;
+    return { authorizer, issuer, nodes };
   }
 
   private createIntegration(
@@ -307,5 +443,18 @@ function normalize(args: ModelSharePlaygroundArgs): Normalized {
     logLevel: args.logLevel ?? "INFO",
     layer: args.layer ? { path: args.layer.path, external: args.layer.external ?? [] } : undefined,
     transform: args.transform ?? {},
+    auth: {
+      enabled: args.api?.auth?.enabled ?? true,
+      issuer: args.api?.auth?.issuer,
+      audience: args.api?.auth?.audience,
+      region: args.api?.auth?.region ?? "us-east-1",
+    },
+    api: {
+      allowTableDelete: args.api?.allowTableDelete ?? false,
+      allowPublicRead: args.api?.allowPublicRead ?? true,
+      mcEnforceNaming: args.api?.mcEnforceNaming ?? false,
+      mcAllowedSuffixes: args.api?.mcAllowedSuffixes ?? "-mc",
+      sessionTtlSeconds: args.api?.sessionTtlSeconds ?? 72000,
+    },
   };
 }

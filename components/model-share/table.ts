@@ -36,14 +36,16 @@ export const QUERIED_INDEXES = [INDEX.tablesByCreatedAt, INDEX.leaderboard] as c
 
 /**
  * Exactly what `functions/playground-api/store.ts` calls: item reads and writes on the table, Query on the
- * two listing indexes, DescribeTable for /health. No Scan, no DeleteItem, no batch or wildcard actions.
+ * two listing indexes, DescribeTable for /health; TransactWriteItems needs ConditionCheckItem and UpdateItem
+ * (a transaction is authorised per item action); DELETE /tables/{tableId} queries the table's partition and
+ * deletes in batches. No Scan, no wildcard actions.
  */
 export function apiStatements(tableArn: pulumi.Input<string>): Statement[] {
   return [
     {
       Sid: "ItemReadWrite",
       Effect: "Allow",
-      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
       Resource: tableArn,
     },
     {
@@ -51,6 +53,13 @@ export function apiStatements(tableArn: pulumi.Input<string>): Statement[] {
       Effect: "Allow",
       Action: ["dynamodb:Query"],
       Resource: QUERIED_INDEXES.map((i) => pulumi.interpolate`${tableArn}/index/${i}`),
+    },
+    {
+      // DELETE /tables/{tableId}: a Query of the table's partition (keys only), then batched deletes.
+      Sid: "DeleteTableItems",
+      Effect: "Allow",
+      Action: ["dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"],
+      Resource: tableArn,
     },
     {
       Sid: "HealthCheck",

@@ -9,16 +9,32 @@ export function createdKey(createdAt: string, tableId: string): string {
 }
 
 /**
- * `rank` of a user item: `MAX_COUNT - submissionCount` zero-padded to 16 digits, then the username. Ascending
- * order of this string is descending `submissionCount`, ties by username (a stable, total order).
+ * 16 hex digits whose ascending order is the descending order of `score` (any finite number): the IEEE-754
+ * bits made sortable (sign bit flipped for positives, all bits flipped for negatives), then inverted.
  */
-export function rankKey(submissionCount: number, username: string): string {
+export function scoreKey(score: number): string {
+  if (!Number.isFinite(score)) throw new RangeError(`scoreKey: score must be finite, got ${score}`);
+  const buf = Buffer.alloc(8);
+  buf.writeDoubleBE(score === 0 ? 0 : score);
+  let bits = buf.readBigUInt64BE();
+  const SIGN = 1n << 63n;
+  const MASK = (1n << 64n) - 1n;
+  bits = bits & SIGN ? ~bits & MASK : bits | SIGN;
+  return (MASK - bits).toString(16).padStart(16, "0");
+}
+
+/**
+ * `rank` of a user item: the leaderboard's order as one string. `scoreKey(moralCompassScore)` (absent = 0, as
+ * the head ranks), then `MAX_COUNT - submissionCount` zero-padded to 16 digits, then the username. Ascending
+ * order of this string is: highest moralCompassScore first, then highest submissionCount, ties by username.
+ */
+export function rankKey(submissionCount: number, username: string, score = 0): string {
   if (!Number.isSafeInteger(submissionCount) || submissionCount < 0) {
     throw new RangeError(
       `rankKey: submissionCount must be a safe non-negative integer, got ${submissionCount}`,
     );
   }
-  return `${String(MAX_COUNT - submissionCount).padStart(16, "0")}#${username}`;
+  return `${scoreKey(score)}#${String(MAX_COUNT - submissionCount).padStart(16, "0")}#${username}`;
 }
 
 /**

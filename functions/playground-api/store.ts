@@ -19,6 +19,9 @@ import {
 import { TablesKey, UsersKey } from "./cursor";
 import { createdKey, isoUtc, rankKey } from "./keys";
 import { INDEX, METADATA } from "./table";
+import { deleteTable } from "./delete-table";
+import { WriteOutcome, writeUser } from "./users";
+import type { MoralCompassInput } from "./validate";
 
 export interface TableMeta {
   tableId: string;
@@ -26,6 +29,18 @@ export interface TableMeta {
   createdAt: string;
   isArchived: boolean;
   userCount: number;
+  playgroundId?: string;
+  playgroundUrl?: string;
+  region?: string;
+  ownerPrincipal?: string;
+}
+
+/** Owner fields of a table (set when it was created by an authenticated caller). */
+export interface Owner {
+  ownerSub?: string;
+  ownerPrincipal?: string;
+  ownerEmail?: string;
+  ownerIssuer?: string;
 }
 
 export interface UserScore {
@@ -33,6 +48,15 @@ export interface UserScore {
   submissionCount: number;
   totalCount: number;
   lastUpdated: string | null;
+  teamName?: string;
+  completedTaskIds?: string[];
+  moralCompassScore?: number;
+  metrics?: Record<string, number>;
+  primaryMetric?: string;
+  tasksCompleted?: number;
+  totalTasks?: number;
+  questionsCorrect?: number;
+  totalQuestions?: number;
 }
 
 export interface Page<T, K> {
@@ -59,7 +83,14 @@ export function toTableMeta(item: Item): TableMeta {
     createdAt: typeof item.createdAt === "string" ? isoUtc(item.createdAt) : "",
     isArchived: item.isArchived === true,
     userCount: int(item.userCount),
+    ...pick(item, ["playgroundId", "playgroundUrl", "region", "ownerPrincipal"], "string"),
   };
+}
+
+function pick(item: Item, keys: string[], type: "string" | "number"): Item {
+  const out: Item = {};
+  for (const k of keys) if (typeof item[k] === type && item[k] !== "") out[k] = item[k];
+  return out;
 }
 
 export function toUserScore(item: Item): UserScore {
@@ -68,6 +99,20 @@ export function toUserScore(item: Item): UserScore {
     submissionCount: int(item.submissionCount),
     totalCount: int(item.totalCount),
     lastUpdated: typeof item.lastUpdated === "string" ? isoUtc(item.lastUpdated) : null,
+    ...pick(item, ["teamName", "primaryMetric"], "string"),
+    ...pick(
+      item,
+      ["moralCompassScore", "tasksCompleted", "totalTasks", "questionsCorrect", "totalQuestions"],
+      "number",
+    ),
+    ...(Array.isArray(item.completedTaskIds)
+      ? { completedTaskIds: item.completedTaskIds.map(String) }
+      : item.completedTaskIds instanceof Set
+        ? { completedTaskIds: [...item.completedTaskIds].map(String) }
+        : {}),
+    ...(item.metrics !== null && typeof item.metrics === "object" && !Array.isArray(item.metrics)
+      ? { metrics: item.metrics as Record<string, number> }
+      : {}),
   };
 }
 
@@ -97,16 +142,22 @@ export class Store {
         ConsistentRead: this.opts.consistentRead,
       }),
     );
-    return out.Item ? toTableMeta(out.Item) : undefined;
+    return out.Item && out.Item.deleting === undefined ? toTableMeta(out.Item) : undefined;
   }
 
   /** Creates the metadata item; false when the table already exists. */
-  async createTable(tableId: string, displayName: string, now: string): Promise<boolean> {
+  async createTable(
+    tableId: string,
+    displayName: string,
+    now: string,
+    extra: Owner & { playgroundUrl?: string; playgroundId?: string; region?: string } = {},
+  ): Promise<boolean> {
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
           Item: {
+            ...extra,
             tableId,
             username: METADATA,
             displayName,
@@ -232,53 +283,132 @@ export class Store {
     return out.Item ? toUserScore(out.Item) : undefined;
   }
 
-  /** Upserts a user's counts; `createdNew` is true for exactly one request per new user. */
-  async putUser(
+  /**
+   * Writes a user's counts (see `users.ts`: one transaction with the table's metadata item). The first round
+   * assumes the user exists without a moral-compass score (the common rewrite: one call, no read).
+   */
+  putUser(
     tableId: string,
     username: string,
-    counts: { submissionCount: number; totalCount: number },
+    input: { submissionCount: number; totalCount: number; teamName?: string },
     now: string,
-  ): Promise<{ createdNew: boolean }> {
-    const out = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { tableId, username },
-        UpdateExpression: "SET #s = :s, #t = :t, #lu = :now, #rank = :rank",
-        ExpressionAttributeNames: {
-          "#s": "submissionCount",
-          "#t": "totalCount",
-          "#lu": "lastUpdated",
-          "#rank": "rank",
-        },
-        ExpressionAttributeValues: {
-          ":s": counts.submissionCount,
-          ":t": counts.totalCount,
-          ":now": now,
-          ":rank": rankKey(counts.submissionCount, username),
-        },
-        ReturnValues: "UPDATED_OLD",
-      }),
+    requestId: string,
+  ): Promise<WriteOutcome> {
+    return writeUser(
+      this.raw,
+      this.table,
+      tableId,
+      username,
+      (old) => {
+        const score = typeof old?.moralCompassScore === "number" ? old.moralCompassScore : undefined;
+        return {
+          set: {
+            submissionCount: input.submissionCount,
+            totalCount: input.totalCount,
+            lastUpdated: now,
+            rank: rankKey(input.submissionCount, username, score ?? 0),
+            ...(input.teamName !== undefined ? { teamName: input.teamName } : {}),
+          },
+          // The rank depends on the score only: concurrent count writes need not serialise on the version.
+          ...(score === undefined
+            ? { condition: "attribute_not_exists(moralCompassScore)" }
+            : { condition: "moralCompassScore = :score", values: { ":score": score } }),
+        };
+      },
+      {
+        requestId,
+        guess: { condition: "attribute_exists(#u) AND attribute_not_exists(moralCompassScore)", old: {} },
+      },
     );
-    return { createdNew: !out.Attributes || Object.keys(out.Attributes).length === 0 };
   }
 
-  /** Adds one to the table's userCount (atomic ADD); false when the metadata item is gone. */
-  async incrementUserCount(tableId: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { tableId, username: METADATA },
-          UpdateExpression: "ADD userCount :one",
-          ConditionExpression: "attribute_exists(tableId)",
-          ExpressionAttributeValues: { ":one": 1 },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+  /** Writes a user's moral-compass fields and score; a new user starts with zero counts (as the head). */
+  putMoralCompass(
+    tableId: string,
+    username: string,
+    input: MoralCompassInput,
+    now: string,
+    requestId: string,
+  ): Promise<WriteOutcome> {
+    return writeUser(
+      this.raw,
+      this.table,
+      tableId,
+      username,
+      (old) => {
+        const count = typeof old?.submissionCount === "number" ? old.submissionCount : undefined;
+        const { teamName, completedTaskIds, ...fields } = input;
+        return {
+          set: {
+            ...fields,
+            lastUpdated: now,
+            rank: rankKey(count ?? 0, username, input.moralCompassScore),
+            ...(old === undefined ? { submissionCount: 0, totalCount: 0 } : {}),
+            ...(teamName !== undefined ? { teamName } : {}),
+            ...(completedTaskIds !== undefined ? { completedTaskIds } : {}),
+          },
+          ...(count === undefined
+            ? { condition: "attribute_not_exists(submissionCount)" }
+            : { condition: "submissionCount = :count", values: { ":count": count } }),
+        };
+      },
+      { requestId },
+    );
+  }
+
+  /** Changes a user's completedTaskIds (add, remove, reset, clear); the user must exist. */
+  changeTasks(
+    tableId: string,
+    username: string,
+    next: (current: string[]) => string[],
+    now: string,
+    requestId: string,
+  ): Promise<WriteOutcome> {
+    return writeUser(
+      this.raw,
+      this.table,
+      tableId,
+      username,
+      (old) => {
+        if (old === undefined) return { refuse: "userNotFound" };
+        const current = Array.isArray(old.completedTaskIds) ? old.completedTaskIds.map(String) : [];
+        return { set: { completedTaskIds: next(current), lastUpdated: now } };
+      },
+      { requestId },
+    );
+  }
+
+  /** The raw metadata item (owner fields included), strongly consistent. */
+  async getMetaItem(tableId: string): Promise<Item | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { tableId, username: METADATA }, ConsistentRead: true }),
+    );
+    return out.Item;
+  }
+
+  /** A key of the listing to continue after, from the item it names (for the head's `lastKey` form). */
+  async tablesKeyOf(tableId: string): Promise<TablesKey | undefined> {
+    const item = await this.getMetaItem(tableId);
+    if (!item || typeof item.createdKey !== "string") return undefined;
+    return { tableId, username: METADATA, createdKey: item.createdKey };
+  }
+
+  async usersKeyOf(tableId: string, username: string): Promise<UsersKey | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { tableId, username },
+        ProjectionExpression: "#r",
+        ExpressionAttributeNames: { "#r": "rank" },
+      }),
+    );
+    const rank = out.Item?.rank;
+    return typeof rank === "string" ? { tableId, username, rank } : undefined;
+  }
+
+  /** Deletes a table and its users (see `delete-table.ts`); undefined when the table does not exist. */
+  deleteTable(tableId: string, now: string): Promise<number | undefined> {
+    return deleteTable(this.doc, this.table, tableId, now);
   }
 
   async describe(): Promise<{ status: string; indexes: Record<string, string> }> {

@@ -22,8 +22,12 @@ describe("playground component: pure pieces", () => {
     assert.deepEqual(
       s.map((x) => [x.Action, x.Resource]),
       [
-        [["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], "arn:t"],
+        [
+          ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
+          "arn:t",
+        ],
         [["dynamodb:Query"], s[1].Resource],
+        [["dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"], "arn:t"],
         [["dynamodb:DescribeTable"], "arn:t"],
       ],
     );

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { ConfigError } from "../../config";
-import { ROUTE_KEYS } from "../../functions/playground-api/routes";
+import { ROUTE_KEYS, WRITE_ROUTES, needsToken } from "../../functions/playground-api/routes";
 import { tableDefinition } from "../../functions/playground-api/table";
 import { evaluatePolicies } from "../../policy/evaluate";
 import {
@@ -167,7 +167,12 @@ describe("ModelSharePlayground under mocks", function () {
           {
             Sid: "ItemReadWrite",
             Effect: "Allow",
-            Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            Action: [
+              "dynamodb:GetItem",
+              "dynamodb:PutItem",
+              "dynamodb:UpdateItem",
+              "dynamodb:ConditionCheckItem",
+            ],
             Resource: table,
           },
           {
@@ -175,6 +180,12 @@ describe("ModelSharePlayground under mocks", function () {
             Effect: "Allow",
             Action: ["dynamodb:Query"],
             Resource: [`${table}/index/tablesByCreatedAt`, `${table}/index/leaderboard`],
+          },
+          {
+            Sid: "DeleteTableItems",
+            Effect: "Allow",
+            Action: ["dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"],
+            Resource: table,
           },
           { Sid: "HealthCheck", Effect: "Allow", Action: ["dynamodb:DescribeTable"], Resource: table },
         ]);
@@ -184,7 +195,7 @@ describe("ModelSharePlayground under mocks", function () {
         });
       });
 
-      it("HTTP API: seven seed routes plus GET /health, all on one AWS_PROXY payload-2.0 integration", () => {
+      it("HTTP API: every route of the client's API plus GET /health, all on one AWS_PROXY payload-2.0 integration", () => {
         const api = one(run, "aws:apigatewayv2/api:Api");
         assert.equal(api.inputs.name, `aimodelshare-playground-${stack}-http-api`);
         assert.equal(api.inputs.protocolType, "HTTP");
@@ -198,17 +209,45 @@ describe("ModelSharePlayground under mocks", function () {
         );
         const routes = run.resources.filter((r) => r.type === "aws:apigatewayv2/route:Route");
         assert.deepEqual(routes.map((r) => r.inputs.routeKey).sort(), [...ROUTE_KEYS].sort());
-        assert.equal(ROUTE_KEYS.length, 8);
+        assert.equal(ROUTE_KEYS.length, 16);
         for (const r of routes) {
           assert.equal(r.inputs.apiId, "playground-http-api-api-id");
           assert.equal(r.inputs.target, "integrations/playground-integration-id");
         }
       });
 
+      it("JWT authorizer from a Cognito user pool on every route that needs a token; reads and GET session public", () => {
+        const pool = one(run, "aws:cognito/userPool:UserPool");
+        assert.equal(pool.inputs.adminCreateUserConfig.allowAdminCreateUserOnly, true);
+        const client = one(run, "aws:cognito/userPoolClient:UserPoolClient");
+        assert.ok(client.inputs.explicitAuthFlows.includes("ALLOW_USER_PASSWORD_AUTH"));
+        assert.equal(one(run, "aws:cognito/userGroup:UserGroup").inputs.name, "admin");
+        const authz = one(run, "aws:apigatewayv2/authorizer:Authorizer");
+        assert.equal(authz.inputs.authorizerType, "JWT");
+        assert.deepEqual(authz.inputs.identitySources, ["$request.header.Authorization"]);
+        assert.match(
+          authz.inputs.jwtConfiguration.issuer,
+          /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\/.+/,
+        );
+        assert.equal(authz.inputs.jwtConfiguration.audiences.length, 1);
+        const routes = run.resources.filter((r) => r.type === "aws:apigatewayv2/route:Route");
+        for (const r of routes) {
+          const guarded = needsToken(r.inputs.routeKey, { authEnabled: true, allowPublicRead: true });
+          assert.equal(r.inputs.authorizationType, guarded ? "JWT" : undefined, r.inputs.routeKey);
+        }
+        assert.equal(
+          routes.filter((r) => r.inputs.authorizationType === "JWT").length,
+          WRITE_ROUTES.length,
+          "every write route, nothing else",
+        );
+        const fn = one(run, "aws:lambda/function:Function");
+        assert.equal(fn.inputs.environment.variables.AUTH_ENABLED, "true");
+      });
+
       it(`CORS origins ${want.cors.join(", ")} with the seed's methods and headers`, () => {
         const cors = one(run, "aws:apigatewayv2/api:Api").inputs.corsConfiguration;
         assert.deepEqual(cors.allowOrigins, want.cors);
-        assert.deepEqual(cors.allowMethods, ["GET", "PUT", "PATCH", "POST", "OPTIONS"]);
+        assert.deepEqual(cors.allowMethods, ["GET", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"]);
         assert.deepEqual(cors.allowHeaders, ["Content-Type", "Authorization"]);
       });
 

@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -11,10 +13,35 @@ describe("npm run dev:playground", function () {
     if (child?.pid && child.exitCode === null) child.kill("SIGTERM");
   });
 
-  it("serves every route over HTTP from a local dynalite and says what it does", async () => {
+  const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "playground-jwt-"));
+  const env = { ...process.env, PORT: "0", PLAYGROUND_JWT_KEY_FILE: path.join(keyDir, "key.json") };
+  after(() => fs.rmSync(keyDir, { recursive: true, force: true }));
+  const mint = (...args: string[]): string => {
+    const r = spawnSync(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", "scripts/dev-playground.ts", "--token", ...args],
+      { cwd: ROOT, env, encoding: "utf8", timeout: 30000 },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+
+  it("--token prints only a JWT; bad flags are one line and exit 2", () => {
+    assert.match(mint("alice"), /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const bad = spawnSync(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", "scripts/dev-playground.ts", "--admin"],
+      { cwd: ROOT, env, encoding: "utf8", timeout: 30000 },
+    );
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--admin goes with --token <username>/);
+  });
+
+  it("serves every route over HTTP from a local moto DynamoDB, auth on, and says what it does", async () => {
+    const alice = mint("alice");
     child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/dev-playground.ts"], {
       cwd: ROOT,
-      env: { ...process.env, PORT: "0" },
+      env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -34,16 +61,24 @@ describe("npm run dev:playground", function () {
       };
       check();
     });
-    assert.match(out, /starting dynalite/);
+    assert.match(out, /starting moto/);
     assert.match(out, /creating table PlaygroundScores-local from tableDefinition/);
 
+    let token: string | undefined = alice;
     const req = async (method: string, p: string, body?: unknown) => {
       const r = await fetch(base + p, {
         method,
+        headers: token ? { Authorization: `Bearer ${token}` } : {},
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: r.status, body: (await r.json()) as Record<string, unknown> };
     };
+    token = undefined;
+    assert.deepEqual(await req("POST", "/tables", { tableId: "demo" }), {
+      status: 401,
+      body: { message: "Unauthorized" },
+    });
+    token = alice;
     assert.equal((await req("POST", "/tables", { tableId: "demo" })).status, 201);
     assert.equal(
       (await req("PUT", "/tables/demo/users/alice", { submissionCount: 2, totalCount: 3 })).status,
@@ -65,7 +100,7 @@ describe("npm run dev:playground", function () {
     await new Promise((r) => setTimeout(r, 100));
     assert.match(
       out,
-      /PUT \/tables\/demo\/users\/alice -> 200 \(PUT \/tables\/\{tableId\}\/users\/\{username\}; DynamoDB: GetItemx1, UpdateItemx2;/,
+      /PUT \/tables\/demo\/users\/alice -> 200 \(PUT \/tables\/\{tableId\}\/users\/\{username\}; DynamoDB: TransactWriteItemsx2;/,
     );
 
     const exited = new Promise((r) => child!.once("exit", r));

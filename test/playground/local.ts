@@ -12,6 +12,9 @@ import {
   startLocalDynamo,
   toApiEvent,
 } from "../../scripts/playground-local";
+import { LocalAuth, authorize, ephemeralAuth } from "../../scripts/playground-auth";
+import { settingsOf } from "../../functions/playground-api/settings";
+import { ROUTE_STATUSES, isRouteKey } from "../../functions/playground-api/routes";
 
 type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -59,23 +62,44 @@ export interface Reply {
 }
 
 /** Sends one request through the handler as API Gateway would (payload 2.0, named stage). */
+let testAuth: Promise<LocalAuth> | undefined;
+
+/** The tests' JWT issuer (an in-memory key), standing in for the stack's Cognito user pool. */
+export function auth(): Promise<LocalAuth> {
+  testAuth ??= ephemeralAuth();
+  return testAuth;
+}
+
+/**
+ * Sends one request as API Gateway would (payload 2.0, named stage). With `AUTH_ENABLED=true` in the
+ * environment, the local JWT authorizer runs first exactly as API Gateway's would (`token` is the bearer).
+ */
 export async function call(
   method: string,
   path: string,
   body?: unknown,
-  opts: { rawBody?: string } = {},
+  opts: { rawBody?: string; token?: string } = {},
 ): Promise<Reply> {
   const { handler } = await local();
   const text = opts.rawBody ?? (body === undefined ? "" : JSON.stringify(body));
   const event = toApiEvent({
     method,
     url: path,
-    headers: { "content-type": "application/json" },
+    headers: {
+      "content-type": "application/json",
+      ...(opts.token !== undefined ? { authorization: `Bearer ${opts.token}` } : {}),
+    },
     body: text,
     requestId: randomUUID(),
     stage: "test",
   });
   event.rawPath = `/test${event.rawPath}`; // a named stage, as deployed: dispatch must not depend on it
+  const s = settingsOf();
+  const refused = await authorize(event, await auth(), s);
+  if (refused) return { status: 401, body: JSON.parse(String(refused.body)), raw: refused };
   const raw = await handler(event);
+  // Every answer of every test is one the OpenAPI document lists for its route (or Route not found).
+  if (isRouteKey(event.routeKey) && !ROUTE_STATUSES[event.routeKey].includes(raw.statusCode ?? 0))
+    throw new Error(`${event.routeKey} answered ${raw.statusCode}, which openapi.json does not list`);
   return { status: raw.statusCode ?? 0, body: JSON.parse(String(raw.body)), raw };
 }
