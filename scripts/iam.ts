@@ -33,6 +33,7 @@ export const RECORDED_SPECS = [
   "test/playground/handler.spec.ts",
   "test/playground/lists-concurrency.spec.ts",
   "test/playground/malformed.spec.ts",
+  "test/playground/parity.spec.ts",
   "test/tamma/trigger.spec.ts",
   "test/tamma/worker.spec.ts",
   "test/agents/handlers.spec.ts",

@@ -35,6 +35,8 @@ const OPERATION_ACTIONS: Record<string, string> = {
   "DynamoDB_20120810.DescribeTable": "dynamodb:DescribeTable",
   "DynamoDB_20120810.BatchGetItem": "dynamodb:BatchGetItem",
   "DynamoDB_20120810.BatchWriteItem": "dynamodb:BatchWriteItem",
+  // Each item of a transaction is authorised as its own action (see TRANSACT_ACTIONS).
+  "DynamoDB_20120810.TransactWriteItems": "dynamodb:PutItem",
   // S3 (HeadObject is authorised as GetObject)
   "AmazonS3.GetObject": "s3:GetObject",
   "AmazonS3.HeadObject": "s3:GetObject",
@@ -61,6 +63,14 @@ const OPERATION_ACTIONS: Record<string, string> = {
   "AmazonSSM.GetParameter": "ssm:GetParameter",
   "AmazonSSM.GetParameters": "ssm:GetParameters",
   "AmazonSQS.SendMessage": "sqs:SendMessage",
+};
+
+/** TransactWriteItems: IAM checks each item's action on its table; there is no action of the transaction itself. */
+const TRANSACT_ACTIONS: Record<string, string> = {
+  Put: "dynamodb:PutItem",
+  Update: "dynamodb:UpdateItem",
+  Delete: "dynamodb:DeleteItem",
+  ConditionCheck: "dynamodb:ConditionCheckItem",
 };
 
 /**
@@ -124,6 +134,21 @@ export function requestsForCall(call: AwsCall, p: Principal, m: StackModel): Iam
   const { region, account } = m;
   switch (call.service) {
     case "DynamoDB_20120810": {
+      const tableArn = (name: string) => `arn:aws:dynamodb:${region}:${account}:table/${name}`;
+      if (call.operation === "TransactWriteItems") {
+        const items = call.input.TransactItems;
+        if (!Array.isArray(items) || items.length === 0)
+          throw new UnmappedCall("TransactWriteItems: no TransactItems");
+        return items.map((item: { op?: string; TableName?: string }) => {
+          const act = TRANSACT_ACTIONS[item.op ?? ""];
+          if (!act) throw new UnmappedCall(`TransactWriteItems: unknown item operation "${item.op}"`);
+          const name = must(item.TableName, "TableName", call);
+          return r(tableArn(toStackValue(name, call, p)), {}, act);
+        });
+      }
+      if (Array.isArray(call.input.RequestTables)) {
+        return call.input.RequestTables.map((name: string) => r(tableArn(toStackValue(name, call, p))));
+      }
       const table = `arn:aws:dynamodb:${region}:${account}:table/${named("TableName", call, p)}`;
       const index = call.input.IndexName;
       return [r(typeof index === "string" ? `${table}/index/${index}` : table)];

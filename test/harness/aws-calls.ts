@@ -81,6 +81,19 @@ export function projectInput(input: Record<string, unknown>): Record<string, unk
       (s) => s.capacityProvider,
     );
   }
+  // TransactWriteItems: the operation and table of each item (IAM authorises each as its own action).
+  if (Array.isArray(input.TransactItems)) {
+    out.TransactItems = (input.TransactItems as Record<string, { TableName?: string } | undefined>[]).map(
+      (item) => {
+        const op = Object.keys(item).find((k) => item[k] !== undefined) ?? "";
+        return { op, TableName: item[op]?.TableName };
+      },
+    );
+  }
+  // BatchWriteItem / BatchGetItem: the tables named by RequestItems.
+  if (input.RequestItems && typeof input.RequestItems === "object") {
+    out.RequestTables = Object.keys(input.RequestItems as object);
+  }
   // PutEvents: the bus and source of each entry.
   if (Array.isArray(input.Entries)) {
     out.Entries = (input.Entries as { EventBusName?: string; Source?: string; DetailType?: string }[]).map(
