@@ -119,11 +119,22 @@ export function envInt(name: string, fallback: number, min: number, max: number)
  */
 export function runCli(usage: string, main: () => Promise<number | void>): void {
   main().then(
-    (code) => process.exit(code ?? 0),
-    (err: unknown) => {
-      process.exit(reportError(usage, err));
-    },
+    (code) => exitAfterFlush(code ?? 0),
+    (err: unknown) => exitAfterFlush(reportError(usage, err)),
   );
+}
+
+/**
+ * Exits once stdout and stderr have written everything: on a pipe, Node writes asynchronously, and an immediate
+ * `process.exit` cut the plan's output short (seen when a test read it through a pipe on a loaded machine).
+ */
+function exitAfterFlush(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write("", done);
+  process.stderr.write("", done);
 }
 
 /** Prints an error the way `runCli` does and gives the exit code (exported for tests and in-process callers). */

@@ -52,8 +52,10 @@ describe("real Pulumi engine: throwaway stacks", function () {
     assert.equal(summaryOf(events).result, "failed");
     assert.deepEqual(violations(events).sort(), [
       "aws-default-tags planted",
+      "s3-access-logging planted",
       "s3-bucket-encryption planted",
       "s3-public-access-block planted",
+      "s3-tls-only planted",
     ]);
     const pack = events.find((e) => e.summaryEvent)?.summaryEvent?.PolicyPacks ?? {};
     assert.deepEqual(
