@@ -220,7 +220,7 @@ export function describeErrorBody(body: unknown): string {
   return parts.join("; ") || "no details";
 }
 
-/** Statuses worth another attempt of an idempotent request: 429 and every 5xx but 501 (not implemented). */
+/** Statuses worth another attempt of an idempotent request: 429 and every 5xx except 501 (the server lacks the method, so another attempt cannot succeed). */
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || (status >= 500 && status <= 599 && status !== 501);
 }
