@@ -514,19 +514,18 @@ export class TammaPipeline extends pulumi.ComponentResource {
           ...(gpu ? { resourceRequirements: [{ type: "GPU", value: String(GPUS_PER_TASK) }] } : {}),
         },
       ]);
+    // What the Fargate and the GPU (EC2) task definitions share: awsvpc, the worker's size, platform and roles.
+    const taskShape = {
+      networkMode: "awsvpc",
+      cpu: String(n.workerCpu),
+      memory: String(n.workerMemory),
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+      executionRoleArn: executionRole.arn,
+      taskRoleArn: taskRole.arn,
+    };
     const taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-task`,
-      {
-        family,
-        requiresCompatibilities: ["FARGATE"],
-        networkMode: "awsvpc",
-        cpu: String(n.workerCpu),
-        memory: String(n.workerMemory),
-        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-        executionRoleArn: executionRole.arn,
-        taskRoleArn: taskRole.arn,
-        containerDefinitions: container(false),
-      },
+      { ...taskShape, family, requiresCompatibilities: ["FARGATE"], containerDefinitions: container(false) },
       { parent: this },
     );
     this.taskDefinitionArn = taskDefinition.arn;
@@ -539,14 +538,9 @@ export class TammaPipeline extends pulumi.ComponentResource {
       gpuTaskDefinition = new aws.ecs.TaskDefinition(
         `${name}-gpu-task`,
         {
+          ...taskShape,
           family: gpuFamily(family),
           requiresCompatibilities: ["EC2"],
-          networkMode: "awsvpc",
-          cpu: String(n.workerCpu),
-          memory: String(n.workerMemory),
-          runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-          executionRoleArn: executionRole.arn,
-          taskRoleArn: taskRole.arn,
           containerDefinitions: container(true),
         },
         { parent: this },
