@@ -132,9 +132,11 @@ export function redactUrl(url: string, secretParams: string[] = []): string {
   }
 }
 
-/** The forms a secret can take in an answer: raw, URL-encoded, JSON-escaped, base64 (standard, URL-safe). */
+/** The forms a secret can take in an answer: raw, URL-encoded, JSON-escaped, base64 (standard, URL-safe), hex. */
 export function secretForms(secret: string): string[] {
-  const b64 = Buffer.from(secret, "utf8").toString("base64");
+  const bytes = Buffer.from(secret, "utf8");
+  const b64 = bytes.toString("base64");
+  const hex = bytes.toString("hex");
   const forms = [
     secret,
     encodeURIComponent(secret),
@@ -143,6 +145,8 @@ export function secretForms(secret: string): string[] {
     b64,
     b64.replace(/=+$/, ""),
     b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""),
+    hex,
+    hex.toUpperCase(),
   ];
   return [...new Set(forms)].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length);
 }

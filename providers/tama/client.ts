@@ -23,8 +23,11 @@ export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const SETTING_NAMES = ["baseUrl", "apiKey", "clientId", "clientSecret", "scopes", "timeout"] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
-/** Raw setting strings as the provider host hands them to `configure` (secrets already decrypted). */
-export type RawSettings = Partial<Record<SettingName, string>>;
+/**
+ * Raw setting strings as the provider host hands them to `configure` (secrets already decrypted), and the
+ * per-source API keys of the workspace (only ever scrubbed from messages).
+ */
+export type RawSettings = Partial<Record<SettingName, string>> & { sourceApiKeys?: string[] };
 
 /** The environment variables read when a setting is not in the stack config. */
 export const ENV_FALLBACK: Partial<Record<SettingName, string>> = {
@@ -40,6 +43,8 @@ export interface TamaConnection {
     | { kind: "oauth"; clientId: string; clientSecret: string; scopes: string[] }
     | { kind: "apiKey"; apiKey: string };
   timeoutMs: number;
+  /** Each Source's API key from the stack config: a Tama server knows them all, so every message is scrubbed of them. */
+  sourceApiKeys?: string[];
 }
 
 /** A connection setting is missing or invalid. The message names the settings to set; never a value of a secret. */
@@ -84,6 +89,25 @@ export function readSettings(get: (key: string) => string | undefined): RawSetti
     if (v !== undefined && v !== "") out[name] = v;
   }
   return out;
+}
+
+/**
+ * The API keys of the workspace's sources (`tama:<sourceKey>ApiKey`, the sources listed in the project's
+ * `tamaWorkspace` setting), read through the same getter. Unreadable settings give none: they only widen scrubbing.
+ */
+export function readSourceApiKeys(get: (key: string) => string | undefined): string[] {
+  let workspace: unknown;
+  try {
+    workspace = JSON.parse(get("tamaWorkspace") ?? "null");
+  } catch {
+    return [];
+  }
+  const sources = (workspace as { sources?: unknown } | null)?.sources;
+  if (!Array.isArray(sources)) return [];
+  return sources.flatMap((s: { key?: unknown }) => {
+    const value = typeof s?.key === "string" ? get(`tama:${s.key}ApiKey`) : undefined;
+    return value ? [value] : [];
+  });
 }
 
 function isLoopback(host: string): boolean {
@@ -158,10 +182,12 @@ export function resolveConnection(
   const clientSecret = pick("clientSecret");
   const apiKey = pick("apiKey");
   const timeoutMs = timeoutSeconds * 1000;
+  const sourceApiKeys = raw.sourceApiKeys ?? [];
   if (clientId && clientSecret)
     return {
       baseUrl,
       timeoutMs,
+      sourceApiKeys,
       auth: { kind: "oauth", clientId, clientSecret, scopes: parseScopes(raw.scopes) },
     };
   if (clientId || clientSecret) {
@@ -170,7 +196,7 @@ export function resolveConnection(
       : "tama:clientId or TAMA_CLIENT_ID";
     throw new TamaSettingsError(`Tama OAuth2 client credentials are incomplete: set ${missing} as well`);
   }
-  if (apiKey) return { baseUrl, timeoutMs, auth: { kind: "apiKey", apiKey } };
+  if (apiKey) return { baseUrl, timeoutMs, sourceApiKeys, auth: { kind: "apiKey", apiKey } };
   throw new TamaSettingsError(
     "Tama credentials are missing: set tama:clientId and tama:clientSecret " +
       '("pulumi config set tama:clientId <id>" and "pulumi config set --secret tama:clientSecret <secret>"), ' +
@@ -181,9 +207,10 @@ export function resolveConnection(
 
 /** Every secret of a connection, for scrubbing messages. */
 export function connectionSecrets(c: TamaConnection): string[] {
-  if (c.auth.kind === "apiKey") return [c.auth.apiKey];
+  const sources = c.sourceApiKeys ?? [];
+  if (c.auth.kind === "apiKey") return [c.auth.apiKey, ...sources];
   const basic = Buffer.from(`${c.auth.clientId}:${c.auth.clientSecret}`).toString("base64");
-  return [c.auth.clientSecret, basic, basic.replace(/\+/g, "-").replace(/\//g, "_")];
+  return [c.auth.clientSecret, basic, basic.replace(/\+/g, "-").replace(/\//g, "_"), ...sources];
 }
 
 function tokenKey(c: TamaConnection): string {

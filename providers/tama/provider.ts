@@ -8,7 +8,14 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { NotFoundError, isAmbiguous } from "../http";
-import { TamaConnection, readSettings, registry, resolveConnection, tamaCall } from "./client";
+import {
+  TamaConnection,
+  readSettings,
+  readSourceApiKeys,
+  registry,
+  resolveConnection,
+  tamaCall,
+} from "./client";
 import * as w from "./wire";
 
 type Any = Record<string, unknown>;
@@ -173,10 +180,8 @@ async function findExisting(ops: KindOps, c: TamaConnection, inputs: Any): Promi
 export function makeProvider(ops: KindOps): pulumi.dynamic.ResourceProvider {
   return {
     async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-      registry().configured.set(
-        this,
-        readSettings((k) => req.config.get(k)),
-      );
+      const get = (k: string) => req.config.get(k);
+      registry().configured.set(this, { ...readSettings(get), sourceApiKeys: readSourceApiKeys(get) });
     },
 
     async check(_olds: Any, news: Any): Promise<pulumi.dynamic.CheckResult> {

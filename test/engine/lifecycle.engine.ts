@@ -6,13 +6,13 @@
  */
 import { strict as assert } from "assert";
 import { randomUUID } from "crypto";
-import * as yaml from "js-yaml";
-import { CLIENT_ID, CLIENT_SECRET, OPENAI_KEY, startEmulator } from "../tama/helpers";
+import { OPENAI_KEY } from "../tama/helpers";
 import { TamaEmulator } from "../tama/emulator";
-import { E2eEmulator, EMULATOR_DEFAULTS } from "../e2e-faas/emulator";
-import { EngineBed, StateFile, StateResource, requirePinnedCli } from "./bed";
+import { E2eEmulator } from "../e2e-faas/emulator";
+import { EngineBed, StateFile } from "./bed";
 import { changedNames, diagnostics, summaryOf } from "./events";
 import { leakedSecrets } from "./secrets";
+import { Obj, ProvidersStack, SECRETS, byName, functions, idOf, workspace } from "./providers-stack";
 
 const STACK = "engine";
 const SPACE = "tama-space";
@@ -21,116 +21,28 @@ const MODEL = "tama-model-openai-gpt4";
 const LIMIT = "tama-limit-openai-rpm";
 const ADOPTED = "tama-limit-openai-adopted";
 const FUNCTION = "e2e-process-orders";
-const SECRETS = [CLIENT_SECRET, OPENAI_KEY, EMULATOR_DEFAULTS.apiKey, EMULATOR_DEFAULTS.authToken];
-
-type Obj = Record<string, unknown>;
-
-function workspace(limit: number, adopted?: { id: string; limit: number }): Obj {
-  const limits: Obj[] = [{ key: "rpm", scaleUnit: "minutes", scaleCount: 1, limit }];
-  if (adopted)
-    limits.push({
-      key: "adopted",
-      scaleUnit: "hours",
-      scaleCount: 1,
-      limit: adopted.limit,
-      existingId: adopted.id,
-    });
-  return {
-    space: { name: "Engine Space", type: "root" },
-    sources: [
-      {
-        key: "openai",
-        name: "OpenAI Engine",
-        type: "model",
-        endpoint: "https://api.openai.com/v1",
-        models: [{ key: "gpt4", identifier: "gpt-4", path: "/chat/completions" }],
-        limits,
-      },
-    ],
-  };
-}
-
-/** `ai-platform:e2eFunctions`: the seed's process-orders sample with this memory size (and a function to adopt). */
-function functions(memoryMb: number, adopt?: string): Obj {
-  const sample = {
-    runtime: "python3-http-debian",
-    codePath: "functions/e2e-process-orders/handler.py",
-    memoryMb,
-    timeoutSeconds: 30,
-  };
-  return adopt
-    ? { "process-orders": sample, legacy: { ...sample, physicalName: adopt, adopt: true } }
-    : { "process-orders": sample };
-}
-
-function byName(state: StateFile): Record<string, StateResource> {
-  const out: Record<string, StateResource> = {};
-  for (const r of state.deployment.resources ?? []) out[r.urn.slice(r.urn.lastIndexOf("::") + 2)] = r;
-  return out;
-}
-
-function idOf(state: StateFile, name: string): string {
-  const r = byName(state)[name];
-  assert.ok(r?.id, `${name} has an id in the state`);
-  return r.id;
-}
 
 describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the emulators)", function () {
   this.timeout(300_000);
+  const stack = new ProvidersStack("lifecycle", STACK);
   let bed: EngineBed;
   let tama: TamaEmulator;
   let e2e: E2eEmulator;
   let state: StateFile;
 
-  /** Rewrites stack config values, keeping everything else (secure values included). */
-  function setConfig(values: Obj): void {
-    const doc = yaml.load(bed.readStackFile(STACK)) as { config: Obj };
-    Object.assign(doc.config, values);
-    bed.write(`Pulumi.${STACK}.yaml`, yaml.dump(doc, { lineWidth: 200 }));
-  }
-
+  const setConfig = (values: Obj) => stack.setConfig(values);
   async function up() {
-    const run = await bed.events("up", STACK);
-    assert.equal(
-      run.result.code,
-      0,
-      `pulumi up failed:\n${diagnostics(run.events, "error").join("")}${run.result.stderr}`,
-    );
-    state = await bed.exportState(STACK);
+    const run = await stack.up();
+    state = stack.state;
     return run;
   }
 
   before(async () => {
-    tama = await startEmulator();
-    e2e = await E2eEmulator.start();
-    bed = new EngineBed("lifecycle");
-    await requirePinnedCli(bed);
-    bed.writeStackFile(STACK, {
-      "aws:region": "us-east-1",
-      "ai-platform:systems": ["tama", "e2e"],
-      "tama:baseUrl": tama.baseUrl,
-      "tama:clientId": CLIENT_ID,
-      "e2e:baseUrl": e2e.baseUrl,
-      "e2e:projectId": EMULATOR_DEFAULTS.projectId,
-      "e2e:location": EMULATOR_DEFAULTS.location,
-      "ai-platform:tamaWorkspace": workspace(100),
-      "ai-platform:e2eFunctions": functions(256),
-    });
-    await bed.ok(["stack", "init", STACK, "--non-interactive"]);
-    for (const [k, v] of Object.entries({
-      "tama:clientSecret": CLIENT_SECRET,
-      "tama:openaiApiKey": OPENAI_KEY,
-      "e2e:apiKey": EMULATOR_DEFAULTS.apiKey,
-      "e2e:authToken": EMULATOR_DEFAULTS.authToken,
-    }))
-      await bed.ok(["config", "set", "--secret", k, v, "-s", STACK]);
+    await stack.open();
+    ({ bed, tama, e2e } = stack);
   });
 
-  after(async () => {
-    await tama?.stop();
-    await e2e?.close();
-    bed?.remove();
-  });
+  after(() => stack.close());
 
   it("up creates every object, and the state holds the emulators' ids", async () => {
     const run = await up();

@@ -42,6 +42,8 @@ export interface Fault {
   afterApply?: boolean;
   /** How many matching requests get the fault. Default 1. */
   times?: number;
+  /** JSON body of the fault's answer (default: an "injected fault" error). */
+  body?: unknown;
 }
 
 export interface EmulatorOptions {
@@ -172,7 +174,9 @@ export class TamaEmulator {
         if (fault?.status) {
           const headers: Record<string, string> = { "content-type": "application/json" };
           if (fault.retryAfter !== undefined) headers["retry-after"] = fault.retryAfter;
-          res.writeHead(fault.status, headers).end(JSON.stringify({ errors: { detail: "injected fault" } }));
+          res
+            .writeHead(fault.status, headers)
+            .end(JSON.stringify(fault.body ?? { errors: { detail: "injected fault" } }));
           return;
         }
         this.route(method, path, req.headers, body, res);

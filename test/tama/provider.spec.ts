@@ -462,6 +462,32 @@ describe("tama providers: direct calls against the emulator", function () {
       assert.ok(Date.now() - started >= 1000);
     });
 
+    it("a space read answered with an echo of a source's API key (from tama:<key>ApiKey) fails without it, in any form", async () => {
+      await configure(
+        providers.space,
+        oauthConfig(emu, {
+          "ai-platform:tamaWorkspace": JSON.stringify({ space: { name: "s" }, sources: [{ key: "openai" }] }),
+          "tama:openaiApiKey": OPENAI_KEY,
+        }),
+      );
+      const id = await space("echo");
+      const b64 = Buffer.from(OPENAI_KEY).toString("base64");
+      const hex = Buffer.from(OPENAI_KEY).toString("hex");
+      emu.inject({
+        match: "GET /provision",
+        status: 422,
+        body: { errors: { detail: `key ${OPENAI_KEY} ${encodeURIComponent(OPENAI_KEY)} ${b64} ${hex}` } },
+      });
+      const err = await providers.space.read!(id, {}).then(
+        () => assert.fail("the read should fail"),
+        (e: Error) => e,
+      );
+      assert.match(err.message, /API error 422/);
+      const text = `${err.message} ${err.stack} ${JSON.stringify(err)}`;
+      for (const form of [OPENAI_KEY, b64, b64.replace(/=+$/, ""), hex])
+        assert.ok(!text.includes(form), form);
+    });
+
     it("gives up after a bounded number of attempts with a clear error (idempotent GET)", async () => {
       const id = await space("bounded");
       emu.resetLog();

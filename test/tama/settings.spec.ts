@@ -1,6 +1,12 @@
 /** Pure connection-settings rules of the Tama providers, and the emulator's token endpoint forms. */
 import * as assert from "node:assert/strict";
-import { accessToken, parseScopes, resolveConnection } from "../../providers/tama/client";
+import {
+  accessToken,
+  connectionSecrets,
+  parseScopes,
+  readSourceApiKeys,
+  resolveConnection,
+} from "../../providers/tama/client";
 import { CLIENT_ID, CLIENT_SECRET, clearTokens, startEmulator } from "./helpers";
 
 describe("tama connection settings", () => {
@@ -11,8 +17,33 @@ describe("tama connection settings", () => {
     assert.deepEqual(c, {
       baseUrl: "https://api.tama.io",
       timeoutMs: 30_000,
+      sourceApiKeys: [],
       auth: { kind: "apiKey", apiKey: "k-123456" },
     });
+  });
+
+  it("reads the source API keys of the workspace's sources for scrubbing, and none from unreadable settings", () => {
+    const config: Record<string, string> = {
+      tamaWorkspace: JSON.stringify({
+        sources: [{ key: "openai" }, { key: "anthropic" }, { name: "no key" }],
+      }),
+      "tama:openaiApiKey": "sk-one",
+      "tama:anthropicApiKey": "sk-two",
+    };
+    assert.deepEqual(
+      readSourceApiKeys((k) => config[k]),
+      ["sk-one", "sk-two"],
+    );
+    assert.deepEqual(
+      readSourceApiKeys(() => "{not json"),
+      [],
+    );
+    assert.deepEqual(
+      readSourceApiKeys(() => undefined),
+      [],
+    );
+    const c = resolveConnection({ apiKey: "k-123456", sourceApiKeys: ["sk-one"] }, env);
+    assert.deepEqual(connectionSecrets(c), ["k-123456", "sk-one"]);
   });
 
   it("prefers client credentials over a static key, and config over the environment", () => {
