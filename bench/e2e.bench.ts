@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CheckedInputs, FaasFunctionInputs, pollsUntil } from "../providers/e2e/api";
-import { providers } from "../providers/e2e";
+import { deployedProviders, providers } from "../providers/e2e";
 import { E2eEmulator, EmulatorOptions } from "../test/e2e-faas/emulator";
 
 const SCALE = 20; // simulated ms per real ms
@@ -157,11 +157,19 @@ async function under429s(): Promise<void> {
 export const title = "E2E FaaS provider: requests per operation, polls per create, behaviour under 429s";
 
 async function serializedSize(): Promise<void> {
-  const sf = await pulumi.runtime.serializeFunction(() => p, { allowSecrets: true });
-  const requires = [...new Set(sf.text.match(/require\("[^"]+"\)/g) ?? [])].join(", ") || "none";
   console.log(
-    `\nSerialized provider (__provider in state): ${sf.text.length} characters, containsSecrets ${sf.containsSecrets}, requires ${requires}`,
+    "\nSerialized provider (__provider in state; a partial failure sends it in one gRPC trailer of at most 64 KiB):",
   );
+  for (const [label, provider] of [
+    ["as compiled", p],
+    ["minified, as deployed", deployedProviders().faasFunction],
+  ] as const) {
+    const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+    const requires = [...new Set(sf.text.match(/require\("[^"]+"\)/g) ?? [])].join(", ") || "none";
+    console.log(
+      `  ${label.padEnd(22)} ${sf.text.length} characters, containsSecrets ${sf.containsSecrets}, requires ${requires}`,
+    );
+  }
 }
 
 export async function run(): Promise<void> {

@@ -14,6 +14,7 @@ import {
   request,
 } from "../providers/http";
 import * as httpModule from "../providers/http";
+import { secretForms } from "../providers/redact";
 import { loadSerialized, serializeProvider } from "./harness/provider-host";
 
 type Reply = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
@@ -354,7 +355,7 @@ describe("providers/http: a hostile server never gets a credential into an error
     sourceKey: 'sk-"quoted"\\slash-key',
   };
   const all = Object.values(creds);
-  const forms = all.flatMap((c) => httpModule.secretForms(c));
+  const forms = all.flatMap((c) => secretForms(c));
   const echoes: ((c: string) => unknown)[] = [
     (c) => ({ message: `bad key ${c}` }),
     (c) => ({ errors: { credential: [`${encodeURIComponent(c)} is invalid`] } }),

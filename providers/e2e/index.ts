@@ -20,12 +20,21 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as api from "./api";
+import { minifiedModule } from "../minified";
 import { callApi, faasFunctionProvider, messageOf } from "./provider";
+import type * as ProviderModule from "./provider";
 
 export type { FunctionConfig, FunctionTimeouts, Hardware, Runtime } from "./api";
 
 /** The providers of this module, for driving them directly (tests, tools). */
 export const providers = { faasFunction: faasFunctionProvider };
+
+/** The provider the engine receives: the same code, minified (providers/minified.ts says why). */
+export function deployedProviders(): typeof providers {
+  return {
+    faasFunction: minifiedModule<typeof ProviderModule>("providers/e2e/provider.ts").faasFunctionProvider,
+  };
+}
 
 export interface FaasFunctionArgs {
   /** Function name, unique in the project: 1-40 lowercase letters, digits and `-`, starting with a letter. Changing it replaces the function. */
@@ -97,7 +106,7 @@ export class FaasFunction extends pulumi.dynamic.Resource {
         ? undefined
         : pulumi.output(args.codePath).apply((p) => readCodeFile(name, p));
     super(
-      faasFunctionProvider,
+      deployedProviders().faasFunction,
       name,
       {
         ...args,

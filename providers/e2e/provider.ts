@@ -7,6 +7,7 @@
  * per-process global slot, never on the provider object) and the environment, both read inside each method.
  */
 import * as http from "../http";
+import * as redact from "../redact";
 import * as api from "./api";
 
 /** Name of the per-process slot `configure` writes the raw stack config to (a global: never serialized). */
@@ -263,9 +264,9 @@ export async function waitUntilRunning(
         // The reason comes from a 200 answer, which the HTTP client does not scrub: scrubbed here.
         throw Object.assign(
           new Error(
-            http.scrub(`deployment failed: ${api.failureReason(live)}`, [conn.apiKey, conn.authToken]),
+            redact.scrub(`deployment failed: ${api.failureReason(live)}`, [conn.apiKey, conn.authToken]),
           ),
-          { live: http.scrubValue(live, [conn.apiKey, conn.authToken]) },
+          { live: redact.scrubValue(live, [conn.apiKey, conn.authToken]) },
         );
     }
     delay = api.nextPollDelay(delay, timing.pollMaxInterval);
@@ -333,7 +334,13 @@ async function settle(
     return outputsOf(inputs, live, scope);
   } catch (e) {
     const live = (e as { live?: api.LiveFunction }).live ?? {};
-    const outs = outputsOf(inputs, { url: previous.url, status: "failed", ...live }, scope);
+    // The code itself stays out: the host sends these properties (and `__provider`) in one gRPC trailer, which
+    // HTTP/2 caps at 64 KiB; `codeHash` is enough for the next diff to redeploy it.
+    const {
+      codeInline: _inline,
+      codeFile: _file,
+      ...outs
+    } = outputsOf(inputs, { url: previous.url, status: "failed", ...live }, scope);
     throw initError(`${what}: ${messageOf(e)}`, inputs.name, {
       ...outs,
       status: typeof live.status === "string" ? live.status.toLowerCase() : "unknown",
@@ -341,181 +348,205 @@ async function settle(
   }
 }
 
-/** The provider of `FaasFunction`; one module-level object, so it is serialized once. */
-export const faasFunctionProvider = {
-  async configure(req: { config: { get(key: string): string | undefined } }): Promise<void> {
-    const raw: api.RawConfig = {};
-    for (const k of ["apiKey", "authToken", "projectId", "location", "baseUrl"] as const) {
-      const v = req.config.get(`e2e:${k}`);
-      if (v !== undefined) raw[k] = v;
-    }
-    (globalThis as Record<string, unknown>)[SLOT] = raw;
-  },
+/** The connection's credentials for the boundary scrub; none when the connection cannot be resolved. */
+function connectionSecrets(): string[] {
+  try {
+    const conn = currentConnection();
+    return [conn.apiKey, conn.authToken];
+  } catch {
+    // Incomplete settings: every credential value that is set, from config and the environment.
+    const raw = configured();
+    const names = [...api.ENV_NAMES.apiKey, ...api.ENV_NAMES.authToken];
+    return [raw.apiKey, raw.authToken, ...names.map((n) => process.env[n])].filter((v): v is string => !!v);
+  }
+}
 
-  async check(_olds: unknown, news: api.FaasFunctionInputs) {
-    const { inputs, failures } = api.checkInputs(news);
-    return failures.length ? { inputs: news, failures } : { inputs: inputs!, failures: [] };
-  },
-
-  async diff(_id: string, olds: api.FaasFunctionOutputs, news: api.CheckedInputs) {
-    const d = api.diffFunction(olds, news);
-    const deleteBeforeReplace = d.replaces.length > 0 && !d.replaces.includes("name");
-    if (deleteBeforeReplace) {
-      // The engine would delete the running function before creating its replacement: refuse here, in the
-      // plan, a replacement E2E would reject, so the live function is never deleted for nothing.
-      let problem: string | undefined;
-      try {
-        const conn = currentConnection();
-        problem = await runtimeProblem(conn, conn, news);
-      } catch (e) {
-        problem = `the runtimes lookup failed (${messageOf(e)}), so the replacement cannot be shown valid`;
+/**
+ * The provider of `FaasFunction`; one module-level object, so it is serialized once. Every error leaving a
+ * method is scrubbed of the connection's credentials (the HTTP client's errors already are; this also covers
+ * every other error and its causes).
+ */
+export const faasFunctionProvider = redact.scrubbingErrors(
+  {
+    async configure(req: { config: { get(key: string): string | undefined } }): Promise<void> {
+      const raw: api.RawConfig = {};
+      for (const k of ["apiKey", "authToken", "projectId", "location", "baseUrl"] as const) {
+        const v = req.config.get(`e2e:${k}`);
+        if (v !== undefined) raw[k] = v;
       }
-      if (problem)
-        throw new Error(
-          `function "${news.name}": changing ${d.replaces.join(", ")} replaces it (the running function is deleted first), but ${problem}; nothing was changed`,
-        );
-    }
-    // A function not known to be running (its deployment failed or was not waited for to the end) is looked
-    // at, and redeployed if it failed, on the next `up`, even with the same inputs.
-    const notRunning = api.classifyStatus(olds.status) !== "running";
-    const changed = notRunning || d.replaces.length + d.apiChanges.length + d.localChanges.length > 0;
-    // Names are unique per project: a replacement that keeps the name must delete the old function first.
-    return {
-      changes: changed,
-      replaces: d.replaces,
-      deleteBeforeReplace,
-    };
-  },
+      (globalThis as Record<string, unknown>)[SLOT] = raw;
+    },
 
-  async create(inputs: api.CheckedInputs): Promise<{ id: string; outs: api.FaasFunctionOutputs }> {
-    const conn = currentConnection();
-    const scope: Scope = { projectId: conn.projectId, location: conn.location };
-    const t = api.timeoutsOf(inputs);
-    const name = inputs.name;
+    async check(_olds: unknown, news: api.FaasFunctionInputs) {
+      const { inputs, failures } = api.checkInputs(news);
+      return failures.length ? { inputs: news, failures } : { inputs: inputs!, failures: [] };
+    },
 
-    if (inputs.existingId !== undefined) {
-      // Adoption: the live function must be the one declared; then it is redeployed with the declared settings.
-      const live = await getFunction(conn, scope, name).catch((e) => {
-        throw fail(`adopting function "${name}"`, e);
+    async diff(_id: string, olds: api.FaasFunctionOutputs, news: api.CheckedInputs) {
+      const d = api.diffFunction(olds, news);
+      const deleteBeforeReplace = d.replaces.length > 0 && !d.replaces.includes("name");
+      if (deleteBeforeReplace) {
+        // The engine would delete the running function before creating its replacement: refuse here, in the
+        // plan, a replacement E2E would reject, so the live function is never deleted for nothing.
+        let problem: string | undefined;
+        try {
+          const conn = currentConnection();
+          problem = await runtimeProblem(conn, conn, news);
+        } catch (e) {
+          problem = `the runtimes lookup failed (${messageOf(e)}), so the replacement cannot be shown valid`;
+        }
+        if (problem)
+          throw new Error(
+            `function "${news.name}": changing ${d.replaces.join(", ")} replaces it (the running function is deleted first), but ${problem}; nothing was changed`,
+          );
+      }
+      // A function not known to be running (its deployment failed or was not waited for to the end) is looked
+      // at, and redeployed if it failed, on the next `up`, even with the same inputs.
+      const notRunning = api.classifyStatus(olds.status) !== "running";
+      const changed = notRunning || d.replaces.length + d.apiChanges.length + d.localChanges.length > 0;
+      // Names are unique per project: a replacement that keeps the name must delete the old function first.
+      return {
+        changes: changed,
+        replaces: d.replaces,
+        deleteBeforeReplace,
+      };
+    },
+
+    async create(inputs: api.CheckedInputs): Promise<{ id: string; outs: api.FaasFunctionOutputs }> {
+      const conn = currentConnection();
+      const scope: Scope = { projectId: conn.projectId, location: conn.location };
+      const t = api.timeoutsOf(inputs);
+      const name = inputs.name;
+
+      if (inputs.existingId !== undefined) {
+        // Adoption: the live function must be the one declared; then it is redeployed with the declared settings.
+        const live = await getFunction(conn, scope, name).catch((e) => {
+          throw fail(`adopting function "${name}"`, e);
+        });
+        if (!live)
+          throw new Error(
+            `existingId: there is no function "${name}" in project ${scope.projectId} (${scope.location}) to adopt; remove existingId to create it`,
+          );
+        const mismatch = liveMismatch(live, inputs);
+        if (mismatch)
+          throw new Error(
+            `existingId: function "${name}": ${mismatch}; declare it as it is or remove existingId`,
+          );
+        if (api.classifyStatus(live.status) === "pending")
+          await waitUntilRunning(
+            conn,
+            scope,
+            name,
+            { timeoutMs: t.create, pollInterval: t.pollInterval, pollMaxInterval: t.pollMaxInterval },
+            { missingIsPending: false },
+          ).catch(() => undefined); // a failed function can still be redeployed
+        await callApi(conn, scope, "PUT", api.PATHS.handlerFile(name), api.updateBody(inputs)).catch((e) => {
+          throw fail(`adopting function "${name}" (redeploy with the declared settings)`, e);
+        });
+        const outs = await settle(conn, scope, inputs, t.create, `adopting function "${name}"`, false, live);
+        return { id: name, outs };
+      }
+
+      const problem = await runtimeProblem(conn, scope, inputs).catch((e) => {
+        throw fail(`creating function "${name}" (listing runtimes)`, e);
       });
-      if (!live)
-        throw new Error(
-          `existingId: there is no function "${name}" in project ${scope.projectId} (${scope.location}) to adopt; remove existingId to create it`,
-        );
-      const mismatch = liveMismatch(live, inputs);
-      if (mismatch)
-        throw new Error(
-          `existingId: function "${name}": ${mismatch}; declare it as it is or remove existingId`,
-        );
-      if (api.classifyStatus(live.status) === "pending")
-        await waitUntilRunning(
-          conn,
-          scope,
-          name,
-          { timeoutMs: t.create, pollInterval: t.pollInterval, pollMaxInterval: t.pollMaxInterval },
-          { missingIsPending: false },
-        ).catch(() => undefined); // a failed function can still be redeployed
-      await callApi(conn, scope, "PUT", api.PATHS.handlerFile(name), api.updateBody(inputs)).catch((e) => {
-        throw fail(`adopting function "${name}" (redeploy with the declared settings)`, e);
-      });
-      const outs = await settle(conn, scope, inputs, t.create, `adopting function "${name}"`, false, live);
+      if (problem) throw new Error(`creating function "${name}": ${problem}`);
+      await createOnce(conn, scope, inputs);
+      const outs = await settle(conn, scope, inputs, t.create, `creating function "${name}"`, true);
       return { id: name, outs };
-    }
+    },
 
-    const problem = await runtimeProblem(conn, scope, inputs).catch((e) => {
-      throw fail(`creating function "${name}" (listing runtimes)`, e);
-    });
-    if (problem) throw new Error(`creating function "${name}": ${problem}`);
-    await createOnce(conn, scope, inputs);
-    const outs = await settle(conn, scope, inputs, t.create, `creating function "${name}"`, true);
-    return { id: name, outs };
-  },
-
-  async read(id: string, props: api.FaasFunctionOutputs) {
-    const conn = currentConnection();
-    const scope: Scope = {
-      projectId: props.projectId || conn.projectId,
-      location: props.location || conn.location,
-    };
-    const live = await getFunction(conn, scope, id).catch((e) => {
-      throw fail(`reading function "${id}"`, e);
-    });
-    if (!live) return {};
-    const merged = api.mergeLive({ ...props, name: props.name ?? id, ...scope }, live);
-    return { id, props: merged, inputs: api.inputsOf(merged as unknown as Record<string, unknown>) };
-  },
-
-  async update(id: string, olds: api.FaasFunctionOutputs, news: api.CheckedInputs) {
-    const conn = currentConnection();
-    const scope: Scope = {
-      projectId: olds.projectId || conn.projectId,
-      location: olds.location || conn.location,
-    };
-    const d = api.diffFunction(olds, news);
-    const t = api.timeoutsOf(news);
-    const timing = { timeoutMs: t.update, pollInterval: t.pollInterval, pollMaxInterval: t.pollMaxInterval };
-    const keep = (live: api.LiveFunction): api.FaasFunctionOutputs => ({
-      ...news,
-      url: typeof live.url === "string" ? live.url : olds.url,
-      status: typeof live.status === "string" ? live.status.toLowerCase() : olds.status,
-      projectId: scope.projectId,
-      location: scope.location,
-    });
-
-    let phase = api.classifyStatus(olds.status);
-    if (phase !== "running") {
-      // The last deployment failed or was not seen to finish: look at the function before deciding.
-      let live = await getFunction(conn, scope, id).catch((e) => {
-        throw fail(`updating function "${id}"`, e);
+    async read(id: string, props: api.FaasFunctionOutputs) {
+      const conn = currentConnection();
+      const scope: Scope = {
+        projectId: props.projectId || conn.projectId,
+        location: props.location || conn.location,
+      };
+      const live = await getFunction(conn, scope, id).catch((e) => {
+        throw fail(`reading function "${id}"`, e);
       });
-      if (!live)
-        throw new Error(
-          `updating function "${id}": it no longer exists; run "pulumi refresh" to drop it from state, then "pulumi up" creates it again`,
-        );
-      if (api.classifyStatus(live.status) === "pending")
-        live = await waitUntilRunning(conn, scope, id, timing, { missingIsPending: false }).then(
-          (r) => r.live,
-          (e) => (e as { live?: api.LiveFunction }).live ?? { status: "failed" },
-        );
-      phase = api.classifyStatus(live.status);
-      if (phase === "running" && d.apiChanges.length === 0) return { outs: keep(live) };
-      if (phase === "pending")
-        throw initError(
-          `updating function "${id}": it is still ${String(live.status)}`,
-          id,
-          keep(live) as never,
-        );
-    }
-    if (d.apiChanges.length === 0 && phase === "running") {
-      // Only Pulumi-side settings changed (timeouts, existingId, how the code is given): no request.
-      return { outs: keep({}) };
-    }
-    await callApi(conn, scope, "PUT", api.PATHS.handlerFile(id), api.updateBody(news)).catch((e) => {
-      throw fail(`updating function "${id}" (${d.apiChanges.join(", ") || "redeploy after a failure"})`, e);
-    });
-    const outs = await settle(conn, scope, news, t.update, `updating function "${id}"`, false, olds);
-    return { outs };
-  },
+      if (!live) return {};
+      const merged = api.mergeLive({ ...props, name: props.name ?? id, ...scope }, live);
+      return { id, props: merged, inputs: api.inputsOf(merged as unknown as Record<string, unknown>) };
+    },
 
-  async delete(id: string, props: api.FaasFunctionOutputs): Promise<void> {
-    const conn = currentConnection();
-    const scope: Scope = {
-      projectId: props.projectId || conn.projectId,
-      location: props.location || conn.location,
-    };
-    try {
-      await callApi(conn, scope, "DELETE", api.PATHS.function(id), { function: id });
-    } catch (e) {
-      if (isGone(e)) return;
-      throw fail(`deleting function "${id}"`, e);
-    }
-    const t = api.timeoutsOf(props);
-    await waitUntilGone(conn, scope, id, {
-      timeoutMs: t.delete,
-      pollInterval: t.pollInterval,
-      pollMaxInterval: t.pollMaxInterval,
-    }).catch((e) => {
-      throw fail(`deleting function "${id}"`, e);
-    });
+    async update(id: string, olds: api.FaasFunctionOutputs, news: api.CheckedInputs) {
+      const conn = currentConnection();
+      const scope: Scope = {
+        projectId: olds.projectId || conn.projectId,
+        location: olds.location || conn.location,
+      };
+      const d = api.diffFunction(olds, news);
+      const t = api.timeoutsOf(news);
+      const timing = {
+        timeoutMs: t.update,
+        pollInterval: t.pollInterval,
+        pollMaxInterval: t.pollMaxInterval,
+      };
+      const keep = (live: api.LiveFunction): api.FaasFunctionOutputs => ({
+        ...news,
+        url: typeof live.url === "string" ? live.url : olds.url,
+        status: typeof live.status === "string" ? live.status.toLowerCase() : olds.status,
+        projectId: scope.projectId,
+        location: scope.location,
+      });
+
+      let phase = api.classifyStatus(olds.status);
+      if (phase !== "running") {
+        // The last deployment failed or was not seen to finish: look at the function before deciding.
+        let live = await getFunction(conn, scope, id).catch((e) => {
+          throw fail(`updating function "${id}"`, e);
+        });
+        if (!live)
+          throw new Error(
+            `updating function "${id}": it no longer exists; run "pulumi refresh" to drop it from state, then "pulumi up" creates it again`,
+          );
+        if (api.classifyStatus(live.status) === "pending")
+          live = await waitUntilRunning(conn, scope, id, timing, { missingIsPending: false }).then(
+            (r) => r.live,
+            (e) => (e as { live?: api.LiveFunction }).live ?? { status: "failed" },
+          );
+        phase = api.classifyStatus(live.status);
+        if (phase === "running" && d.apiChanges.length === 0) return { outs: keep(live) };
+        if (phase === "pending")
+          throw initError(
+            `updating function "${id}": it is still ${String(live.status)}`,
+            id,
+            keep(live) as never,
+          );
+      }
+      if (d.apiChanges.length === 0 && phase === "running") {
+        // Only Pulumi-side settings changed (timeouts, existingId, how the code is given): no request.
+        return { outs: keep({}) };
+      }
+      await callApi(conn, scope, "PUT", api.PATHS.handlerFile(id), api.updateBody(news)).catch((e) => {
+        throw fail(`updating function "${id}" (${d.apiChanges.join(", ") || "redeploy after a failure"})`, e);
+      });
+      const outs = await settle(conn, scope, news, t.update, `updating function "${id}"`, false, olds);
+      return { outs };
+    },
+
+    async delete(id: string, props: api.FaasFunctionOutputs): Promise<void> {
+      const conn = currentConnection();
+      const scope: Scope = {
+        projectId: props.projectId || conn.projectId,
+        location: props.location || conn.location,
+      };
+      try {
+        await callApi(conn, scope, "DELETE", api.PATHS.function(id), { function: id });
+      } catch (e) {
+        if (isGone(e)) return;
+        throw fail(`deleting function "${id}"`, e);
+      }
+      const t = api.timeoutsOf(props);
+      await waitUntilGone(conn, scope, id, {
+        timeoutMs: t.delete,
+        pollInterval: t.pollInterval,
+        pollMaxInterval: t.pollMaxInterval,
+      }).catch((e) => {
+        throw fail(`deleting function "${id}"`, e);
+      });
+    },
   },
-};
+  connectionSecrets,
+);

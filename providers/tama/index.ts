@@ -14,8 +14,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "../http";
 import { RawSettings, readSettings, resolveConnection, tamaCall } from "./client";
+import { minifiedModule } from "../minified";
 import { providers } from "./provider";
+import type * as ProviderModule from "./provider";
 import * as w from "./wire";
+
+/** The providers the engine receives: the same code as `providers`, minified (providers/minified.ts says why). */
+export function deployedProviders(): typeof providers {
+  return minifiedModule<typeof ProviderModule>("providers/tama/provider.ts").providers;
+}
 
 export { providers } from "./provider";
 export type { JsonObject, RequestHeader, ScaleUnit, SessionAffinity, SourceRequest, SpaceType } from "./wire";
@@ -46,7 +53,7 @@ export class Space extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: SpaceArgs, opts?: Opts) {
     super(
-      providers.space,
+      deployedProviders().space,
       name,
       { existingId: undefined, ...args, slug: undefined, provisionState: undefined },
       opts,
@@ -89,7 +96,7 @@ export class Source extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: SourceArgs, opts?: Opts) {
     super(
-      providers.source,
+      deployedProviders().source,
       name,
       {
         request: undefined,
@@ -130,7 +137,7 @@ export class Model extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ModelArgs, opts?: Opts) {
     super(
-      providers.model,
+      deployedProviders().model,
       name,
       { parameters: undefined, existingId: undefined, ...args, provisionState: undefined },
       opts,
@@ -164,7 +171,7 @@ export class Limit extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: LimitArgs, opts?: Opts) {
     super(
-      providers.limit,
+      deployedProviders().limit,
       name,
       { existingId: undefined, ...args, provisionState: undefined },
       opts,

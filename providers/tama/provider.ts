@@ -8,8 +8,10 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { NotFoundError, isAmbiguous } from "../http";
+import { scrubbingErrors } from "../redact";
 import {
   TamaConnection,
+  connectionSecrets,
   readSettings,
   readSourceApiKeys,
   registry,
@@ -178,101 +180,113 @@ async function findExisting(ops: KindOps, c: TamaConnection, inputs: Any): Promi
 
 /** One dynamic provider for a kind. Methods use `this` only as the key of the configured settings. */
 export function makeProvider(ops: KindOps): pulumi.dynamic.ResourceProvider {
-  return {
-    async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-      const get = (k: string) => req.config.get(k);
-      registry().configured.set(this, { ...readSettings(get), sourceApiKeys: readSourceApiKeys(get) });
-    },
+  return scrubbingErrors(
+    {
+      async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+        const get = (k: string) => req.config.get(k);
+        registry().configured.set(this, { ...readSettings(get), sourceApiKeys: readSourceApiKeys(get) });
+      },
 
-    async check(_olds: Any, news: Any): Promise<pulumi.dynamic.CheckResult> {
-      const failures = ops.validate(news);
-      if (failures.length > 0) return { failures };
-      return { inputs: ops.normalize(news) };
-    },
+      async check(_olds: Any, news: Any): Promise<pulumi.dynamic.CheckResult> {
+        const failures = ops.validate(news);
+        if (failures.length > 0) return { failures };
+        return { inputs: ops.normalize(news) };
+      },
 
-    async diff(id: string, olds: Any, news: Any): Promise<pulumi.dynamic.DiffResult> {
-      // Inputs only: `__provider` (the code), computed outputs and `existingId` never count. An input
-      // unknown during a preview counts as changed.
-      const changed = new Set(ops.changed(olds, news));
-      for (const [k, v] of Object.entries(news)) if (v === w.UNKNOWN && k !== "existingId") changed.add(k);
-      const replaces = ops.parentKey && changed.has(ops.parentKey) ? [ops.parentKey] : [];
-      const adopted = typeof news.existingId === "string" ? news.existingId.split("/").pop() : undefined;
-      if (replaces.length > 0 && adopted === id)
-        // The replacement would adopt this very object again, and the engine would then delete it.
-        throw new Error(
-          `Changing ${replaces[0]} replaces ${ops.kind} "${id}", but existingId still points at it: ` +
-            "remove existingId to create a new one",
-        );
-      return { changes: changed.size > 0, replaces, deleteBeforeReplace: false };
-    },
+      async diff(id: string, olds: Any, news: Any): Promise<pulumi.dynamic.DiffResult> {
+        // Inputs only: `__provider` (the code), computed outputs and `existingId` never count. An input
+        // unknown during a preview counts as changed.
+        const changed = new Set(ops.changed(olds, news));
+        for (const [k, v] of Object.entries(news)) if (v === w.UNKNOWN && k !== "existingId") changed.add(k);
+        const replaces = ops.parentKey && changed.has(ops.parentKey) ? [ops.parentKey] : [];
+        const adopted = typeof news.existingId === "string" ? news.existingId.split("/").pop() : undefined;
+        if (replaces.length > 0 && adopted === id)
+          // The replacement would adopt this very object again, and the engine would then delete it.
+          throw new Error(
+            `Changing ${replaces[0]} replaces ${ops.kind} "${id}", but existingId still points at it: ` +
+              "remove existingId to create a new one",
+          );
+        return { changes: changed.size > 0, replaces, deleteBeforeReplace: false };
+      },
 
-    async create(inputs: Any): Promise<pulumi.dynamic.CreateResult> {
-      let c: TamaConnection;
-      try {
-        c = connectionOf(this);
-      } catch (e) {
-        throw failure("create", ops.label(inputs), e);
-      }
-      if (inputs.existingId) return adopt(ops, c, inputs);
-      let data: Any;
-      try {
-        data = await tamaCall<Any>(c, "POST", ops.createPath(inputs), ops.body(inputs));
-      } catch (e) {
-        if (!isAmbiguous(e)) throw failure("create", ops.label(inputs), e);
-        // The create may have happened: never sent again; looked up by its natural key instead.
-        const found = await findExisting(ops, c, inputs).catch(() => undefined);
-        if (found) return { id: String(found.id), outs: ops.fromWire(found, inputs) };
-        const where = ops.parentKey ? ` in ${ops.parentKey} "${inputs[ops.parentKey]}"` : "";
-        throw new Error(
-          `Unable to create ${ops.label(inputs)}: the request failed without saying whether it took effect ` +
-            `(${(e as Error).message}) and it was not sent again. Look for ${ops.label(inputs)}${where} in Tama: ` +
-            `if it is there, set existingId to its id; if not, run "pulumi up" again`,
-          { cause: e },
-        );
-      }
-      if (!data || typeof data.id !== "string" || data.id === "")
-        throw new Error(`Unable to create ${ops.label(inputs)}: the API answered without an id`);
-      return { id: data.id, outs: ops.fromWire(data, inputs) };
-    },
+      async create(inputs: Any): Promise<pulumi.dynamic.CreateResult> {
+        let c: TamaConnection;
+        try {
+          c = connectionOf(this);
+        } catch (e) {
+          throw failure("create", ops.label(inputs), e);
+        }
+        if (inputs.existingId) return adopt(ops, c, inputs);
+        let data: Any;
+        try {
+          data = await tamaCall<Any>(c, "POST", ops.createPath(inputs), ops.body(inputs));
+        } catch (e) {
+          if (!isAmbiguous(e)) throw failure("create", ops.label(inputs), e);
+          // The create may have happened: never sent again; looked up by its natural key instead.
+          const found = await findExisting(ops, c, inputs).catch(() => undefined);
+          if (found) return { id: String(found.id), outs: ops.fromWire(found, inputs) };
+          const where = ops.parentKey ? ` in ${ops.parentKey} "${inputs[ops.parentKey]}"` : "";
+          throw new Error(
+            `Unable to create ${ops.label(inputs)}: the request failed without saying whether it took effect ` +
+              `(${(e as Error).message}) and it was not sent again. Look for ${ops.label(inputs)}${where} in Tama: ` +
+              `if it is there, set existingId to its id; if not, run "pulumi up" again`,
+            { cause: e },
+          );
+        }
+        if (!data || typeof data.id !== "string" || data.id === "")
+          throw new Error(`Unable to create ${ops.label(inputs)}: the API answered without an id`);
+        return { id: data.id, outs: ops.fromWire(data, inputs) };
+      },
 
-    async read(id: string, props: Any = {}): Promise<pulumi.dynamic.ReadResult> {
-      const what = `${ops.kind} "${id}"`;
-      let data: Any;
-      try {
-        data = await tamaCall<Any>(connectionOf(this), "GET", ops.itemPath(id));
-      } catch (e) {
-        if (e instanceof NotFoundError) return {}; // gone: the engine drops it from state
-        throw failure("read", what, e);
-      }
-      const outs = ops.fromWire(data, outputsOnly(ops, props));
-      return { id, props: outs, inputs: w.inputsOf(ops.kind, outs) };
-    },
+      async read(id: string, props: Any = {}): Promise<pulumi.dynamic.ReadResult> {
+        const what = `${ops.kind} "${id}"`;
+        let data: Any;
+        try {
+          data = await tamaCall<Any>(connectionOf(this), "GET", ops.itemPath(id));
+        } catch (e) {
+          if (e instanceof NotFoundError) return {}; // gone: the engine drops it from state
+          throw failure("read", what, e);
+        }
+        const outs = ops.fromWire(data, outputsOnly(ops, props));
+        return { id, props: outs, inputs: w.inputsOf(ops.kind, outs) };
+      },
 
-    async update(id: string, olds: Any, news: Any): Promise<pulumi.dynamic.UpdateResult> {
-      const what = `${ops.kind} "${id}"`;
-      const body = ops.patch(olds, news);
-      if (!body) {
-        // Nothing the API holds changed (only `existingId`): keep the known outputs.
-        return { outs: { ...outputsOnly(ops, olds), ...outputsOnly(ops, news), ...computed(olds) } };
-      }
-      let data: Any;
-      try {
-        data = await tamaCall<Any>(connectionOf(this), "PATCH", ops.itemPath(id), body);
-      } catch (e) {
-        throw failure("update", what, e);
-      }
-      return { outs: ops.fromWire(data, news) };
-    },
+      async update(id: string, olds: Any, news: Any): Promise<pulumi.dynamic.UpdateResult> {
+        const what = `${ops.kind} "${id}"`;
+        const body = ops.patch(olds, news);
+        if (!body) {
+          // Nothing the API holds changed (only `existingId`): keep the known outputs.
+          return { outs: { ...outputsOnly(ops, olds), ...outputsOnly(ops, news), ...computed(olds) } };
+        }
+        let data: Any;
+        try {
+          data = await tamaCall<Any>(connectionOf(this), "PATCH", ops.itemPath(id), body);
+        } catch (e) {
+          throw failure("update", what, e);
+        }
+        return { outs: ops.fromWire(data, news) };
+      },
 
-    async delete(id: string): Promise<void> {
-      try {
-        await tamaCall(connectionOf(this), "DELETE", ops.itemPath(id));
-      } catch (e) {
-        if (e instanceof NotFoundError) return; // already gone: nothing to do
-        throw failure("delete", `${ops.kind} "${id}"`, e);
-      }
+      async delete(id: string): Promise<void> {
+        try {
+          await tamaCall(connectionOf(this), "DELETE", ops.itemPath(id));
+        } catch (e) {
+          if (e instanceof NotFoundError) return; // already gone: nothing to do
+          throw failure("delete", `${ops.kind} "${id}"`, e);
+        }
+      },
     },
-  };
+    secretsOf,
+  );
+}
+
+/** The credentials of a provider object's connection, for the boundary scrub; none when it cannot be resolved. */
+function secretsOf(provider: object): string[] {
+  try {
+    return connectionSecrets(connectionOf(provider));
+  } catch {
+    return registry().configured.get(provider)?.sourceApiKeys ?? [];
+  }
 }
 
 /** The computed outputs kept in state (slug, provision state). */

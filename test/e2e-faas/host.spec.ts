@@ -4,7 +4,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
 import * as assert from "node:assert/strict";
-import { providers } from "../../providers/e2e";
+import { deployedProviders } from "../../providers/e2e";
 import { ProviderHost, dynamicUrn, loadSerialized, serializeProvider } from "../harness/provider-host";
 import { E2eEmulator } from "./emulator";
 import { assertNoCredential, configureRequest, isolateEnv, sample } from "./helpers";
@@ -40,6 +40,9 @@ function createWithDetails(host: ProviderHost, props: Record<string, unknown>) {
   );
 }
 
+/** What the engine receives: the minified provider (providers/minified.ts). */
+const providers = deployedProviders();
+
 describe("e2e provider: serialized, and in the real provider host", function () {
   this.timeout(60_000);
   isolateEnv();
@@ -58,7 +61,8 @@ describe("e2e provider: serialized, and in the real provider host", function () 
     assertNoCredential(emu, sf.text, "serialized provider");
     assert.ok(!sf.text.includes("12345"), "nor the project id");
     assert.ok(!sf.text.includes("@pulumi/pulumi"), "the provider does not pull in the SDK");
-    assert.ok(sf.text.length < 120_000, `serialized text stays small (${sf.text.length} characters)`);
+    // The host answers a partial failure with `__provider` in one gRPC trailer, capped at 64 KiB (below).
+    assert.ok(sf.text.length < 50_000, `serialized text stays small (${sf.text.length} characters)`);
   });
 
   it("works once reloaded: configure, check, create, read, delete against the emulator", async () => {
@@ -163,6 +167,28 @@ describe("e2e provider: serialized, and in the real provider host", function () 
       assert.equal(r.properties.__provider, text, "state keeps the code needed to delete or update it");
       assert.deepEqual(r.reasons, [r.message]);
       assertNoCredential(emu, r.message + host.stderr.join(""), "partial failure");
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it("a partial failure of a function with 60 KB of code still reaches the engine (the trailer stays under 64 KiB)", async () => {
+    const { text } = await serializeProvider(providers.faasFunction);
+    const host = await ProviderHost.start();
+    try {
+      await host.configure(emu.config);
+      const code = `def handle(event, context):\n    return ${JSON.stringify("x".repeat(60_000))}\n`;
+      const { inputs } = await host.check(
+        URN,
+        {},
+        { __provider: text, ...sample({ codeInline: code, requirements: "does-not-exist-lib\n" }) },
+      );
+      const r = await createWithDetails(host, inputs);
+      assert.match(r.message, /deployment failed/);
+      assert.equal(r.id, "process-orders");
+      assert.equal(r.properties.__provider, text);
+      assert.equal(r.properties.codeInline, undefined, "the code is not in the partial state, only its hash");
+      assert.equal(r.properties.codeHash, inputs.codeHash);
     } finally {
       await host.stop();
     }

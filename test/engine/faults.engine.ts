@@ -3,6 +3,7 @@
  * `e2e` against the loopback emulators:
  * - an ambiguous POST (the create took effect, its answer was lost) is reconciled by natural key: 0 duplicates;
  * - a hardware change that E2E would refuse fails before anything is deleted: the running function stays;
+ * - a failed deployment is kept in state as failed (a partial failure) and the next `up` redeploys it;
  * - hostile error bodies that echo every credential (raw, URL-encoded, JSON-escaped, base64) leave no credential in
  *   the engine's output or the state.
  */
@@ -83,6 +84,30 @@ describe("real Pulumi engine: the providers under faults (tama + e2e on the emul
     assert.equal(byName(await bed.exportState(stack.stack))[FUNCTION]?.id, id, "and still in the state");
     stack.setConfig({ "ai-platform:e2eFunctions": functions(256) });
     assert.deepEqual(changedNames((await stack.up()).events), {}, "restored config: nothing to do");
+  });
+
+  it("a failed deployment is a partial failure: the function stays in state as failed, and the next up redeploys it", async () => {
+    const { e2e, bed } = stack;
+    const id = idOf(stack.state, FUNCTION);
+    bed.write("bad-requirements.txt", "does-not-exist-lib\n");
+    stack.setConfig({
+      "ai-platform:e2eFunctions": functions(256, undefined, { requirementsPath: "bad-requirements.txt" }),
+    });
+    const failed = await bed.events("up", stack.stack);
+    assert.notEqual(failed.result.code, 0, "the up failed");
+    assert.match(
+      diagnostics(failed.events, "error").join(""),
+      /deployment failed: Build failed: pip install/,
+    );
+    const kept = byName(await bed.exportState(stack.stack))[FUNCTION];
+    assert.equal(kept?.id, id, "the function is still in the state");
+    assert.equal(kept?.outputs?.status, "failed", "recorded as failed");
+    assert.ok(kept?.outputs?.__provider, "with the code to update or delete it");
+    stack.setConfig({ "ai-platform:e2eFunctions": functions(256) });
+    const fixed = await stack.up();
+    assert.deepEqual(changedNames(fixed.events), { [FUNCTION]: ["update"] });
+    assert.equal(byName(stack.state)[FUNCTION]?.outputs?.status, "running");
+    assert.equal(e2e.count("POST", "faas/functions"), 1, "never created twice");
   });
 
   it("hostile error bodies that echo every credential fail refresh and up without a credential in output or state", async () => {
