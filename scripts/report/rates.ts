@@ -150,12 +150,14 @@ function playgroundRates(model: PlanModel, prices: Prices): Rate[] {
   ];
 }
 
-/** Billed task-hours per audio hour. */
-export function tammaTaskHoursPerAudioHour(): { jobs: number; taskHours: number } {
+/** Billed task-hours per audio hour, for a worker taking this many seconds per audio minute (default: ours). */
+export function tammaTaskHoursPerAudioHour(
+  secondsPerAudioMinute: number = TAMMA.workerSecondsPerAudioMinute,
+): { jobs: number; taskHours: number } {
   const jobs = 60 / TAMMA.jobAudioMinutes;
   const perTask = Math.max(
     TAMMA.fargateMinimumSeconds,
-    TAMMA.taskStartSeconds + TAMMA.workerSecondsPerAudioMinute * TAMMA.jobAudioMinutes,
+    TAMMA.taskStartSeconds + secondsPerAudioMinute * TAMMA.jobAudioMinutes,
   );
   return { jobs, taskHours: (jobs * perTask) / 3600 };
 }

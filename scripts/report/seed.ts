@@ -22,9 +22,10 @@ export interface SeedComparison {
 
 const DAYS_PER_MONTH = 365 / 12;
 
-/** The seed's Tamma rate per audio hour: FARGATE launch type (on demand), 1 vCPU / 2 GB, a 128 MB x86 trigger per job, standard queue, 14-day logs. */
+/** The seed's Tamma rate per audio hour: FARGATE launch type (on demand), 1 vCPU / 2 GB, its one-pass worker's time, a 128 MB x86 trigger per job, standard queue, 14-day logs. */
 export function seedTammaRate(prices: Prices): number {
-  const { jobs, taskHours } = tammaTaskHoursPerAudioHour();
+  // The seed's worker runs the one-pass command: its own measured time per audio minute.
+  const { jobs, taskHours } = tammaTaskHoursPerAudioHour(TAMMA.seedWorkerSecondsPerAudioMinute);
   const fargate = taskHours * (1 * prices.usd("fargateVcpuHour") + 2 * prices.usd("fargateGbHour"));
   const trigger =
     (jobs / 1e6) * prices.usd("lambdaRequestsMillion") +

@@ -50,16 +50,18 @@ export const PLAYGROUND = {
 
 export const TAMMA = {
   source:
-    "docs/tamma.md, Measured (npm run bench -- tamma): worker 4.5-5.4 s per audio minute (2 vCPUs, ffmpeg 5.1); trigger 1.00 RunTask call per record",
-  /** Measured worst run: 4.7 s of processing per audio minute (10 min input), 5.4 s (1 min input, incl. start-up). */
-  workerSecondsPerAudioMinute: 4.7,
+    "docs/tamma.md, Measured (npm run bench -- tamma, 10 min of speech-like audio, unloaded, 2026-12-05): the two-pass worker 1.96 s per audio minute, the seed's one-pass command 3.59 s on the same file (2 vCPUs, ffmpeg 5.1); trigger 1.00 RunTask call per record",
+  /** The two-pass worker: 19.6 s end to end for 10 audio minutes (docs/tamma.md, Measured). */
+  workerSecondsPerAudioMinute: 1.96,
+  /** The seed's one-pass command (`afftdn,loudnorm` dynamic, AAC 192k) on the same input: 35.9 s for 10 audio minutes. */
+  seedWorkerSecondsPerAudioMinute: 3.59,
   /** Assumed length of one uploaded file: one job, one task. */
   jobAudioMinutes: 10,
   /** Assumed seconds Fargate bills before the worker starts (image pull, ENI attach); Fargate bills at least 60 s. */
   taskStartSeconds: 40,
   fargateMinimumSeconds: 60,
   assumptions:
-    "assumed: jobs of 10 audio minutes (6 tasks per audio hour); 40 s billed per task for image pull and start; 4.7 s per audio minute (measured on 2 vCPUs) whatever the task's CPU, since the ffmpeg filter chain (afftdn, loudnorm) runs on one core",
+    "assumed: jobs of 10 audio minutes (6 tasks per audio hour); 40 s billed per task for image pull and start; 1.96 s per audio minute (measured on 2 vCPUs; the seed's one-pass command 3.59 s) whatever the task's CPU, since each ffmpeg pass runs its filter chain on one core",
   /** Raw WAV input measured at 5.0 MiB per audio minute; cleaned AAC at 192 kb/s. */
   rawMiBPerAudioMinute: 5.0,
   derivedMiBPerAudioMinute: ((192_000 / 8) * 60) / 1_048_576,

@@ -159,10 +159,12 @@ describe("plan --cost: the estimate", () => {
     );
     assert.equal(spotShare([{ capacityProvider: "FARGATE_SPOT", weight: 1 }]), 1);
     assert.equal(spotShare(undefined), 0);
-    // 6 jobs of 10 audio minutes, each billed 40 s + 47 s = 87 s.
+    // 6 jobs of 10 audio minutes: ours 40 s + 19.6 s = 59.6 s, billed Fargate's minimum of 60 s; the seed's
+    // one-pass worker 40 s + 35.9 s = 75.9 s.
     const t = tammaTaskHoursPerAudioHour();
     assert.equal(t.jobs, 6);
-    assert.equal(+t.taskHours.toFixed(4), +((6 * 87) / 3600).toFixed(4));
+    assert.equal(+t.taskHours.toFixed(4), +((6 * 60) / 3600).toFixed(4));
+    assert.equal(+tammaTaskHoursPerAudioHour(3.59).taskHours.toFixed(4), +((6 * 75.9) / 3600).toFixed(4));
   });
 
   it("draws a policy finding on its resource and lists it, escaped", () => {
