@@ -12,6 +12,16 @@ import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { bundle, clearBundleCache } from "../lib/bundle";
 import { LOCAL_ENV, createPlaygroundTable, startLocalDynamo, toApiEvent } from "../scripts/playground-local";
+import { MOTO_VENV } from "../test/harness/dynamo";
+import {
+  type PhaseResult,
+  SKIP_HINT,
+  comparisonLines,
+  comparisonPhases,
+  locateSeedHandler,
+  runPhases,
+  runSeedDriver,
+} from "./playground-compare";
 
 export const title =
   "playground API: DynamoDB calls per route (seed in brackets), requests/s against moto's DynamoDB, page reads, bundle size and cold load";
@@ -29,6 +39,52 @@ const SEED: Record<string, string> = {
   "PUT user (new)": "4",
   "PUT user (rewrite)": "3",
 };
+
+/** Requests per phase and client concurrency of the side-by-side comparison (the same on both sides). */
+const N = 200;
+const CONCURRENCY = 16;
+
+/**
+ * Our handler and the seed's, one after the other, against the same moto server, each on its own fresh table
+ * (ours: tableDefinition; the seed's: its main.tf), running the same phases (playground-compare.ts).
+ */
+async function sideBySide(endpoint: string, call: (m: string, u: string, b?: unknown) => Promise<number>) {
+  const phases = comparisonPhases(N);
+  console.log(
+    `\nRequests per second, ours vs the seed's handler, against the same moto DynamoDB server (${N} requests per route, ${CONCURRENCY} in flight, both warmed up, each on a fresh table):`,
+  );
+  const ourTable = "PlaygroundScores-rps";
+  await createPlaygroundTable(endpoint, ourTable);
+  const before = process.env.TABLE_NAME;
+  process.env.TABLE_NAME = ourTable;
+  let ours: PhaseResult[];
+  try {
+    ours = await runPhases(phases, CONCURRENCY, ([m, u, b]) => call(m, u, b ?? undefined));
+  } finally {
+    process.env.TABLE_NAME = before;
+  }
+  const located = locateSeedHandler(process.env);
+  let seed: PhaseResult[] | undefined;
+  if ("skip" in located) {
+    console.log(`  seed side skipped: ${located.skip}; to enable it, ${SKIP_HINT}`);
+  } else {
+    try {
+      const r = await runSeedDriver(path.join(MOTO_VENV, "bin", "python"), {
+        handler: located.path,
+        endpoint,
+        tableName: "PlaygroundScores-seed",
+        concurrency: CONCURRENCY,
+        phases,
+      });
+      seed = r.phases;
+      console.log(`  seed: ${located.source}; Python ${r.python}, boto3 ${r.boto3}, ${CONCURRENCY} threads`);
+    } finally {
+      located.cleanup();
+    }
+  }
+  const { lines } = comparisonLines(phases, ours, seed);
+  for (const l of lines) console.log(l);
+}
 
 export async function run(): Promise<void> {
   const dynamo = await startLocalDynamo();
@@ -141,45 +197,7 @@ export async function run(): Promise<void> {
       );
     }
 
-    console.log(
-      "\nRequests per second of the handler against moto's DynamoDB server (served serially, 16 concurrent, 200 requests):",
-    );
-    const rps = async (label: string, make: (i: number) => [string, string, unknown?]) => {
-      const n = 200;
-      const concurrency = 16;
-      let next = 0;
-      let bad = 0;
-      const started = process.hrtime.bigint();
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (next < n) {
-            const i = next++;
-            const [m, u, b] = make(i);
-            const s = await call(m, u, b);
-            if (s >= 500) bad++;
-          }
-        }),
-      );
-      const sec = Number(process.hrtime.bigint() - started) / 1e9;
-      console.log(`  ${label.padEnd(38)} ${(n / sec).toFixed(0).padStart(5)} req/s  (${bad} 5xx)`);
-    };
-    await call("POST", "/tables", { tableId: "rps" });
-    await rps("PUT user (new users)", (i) => [
-      "PUT",
-      `/tables/rps/users/n${i}`,
-      { submissionCount: i, totalCount: i },
-    ]);
-    await rps("PUT user (rewrites of 50 users)", (i) => [
-      "PUT",
-      `/tables/rps/users/n${i % 50}`,
-      { submissionCount: i, totalCount: i },
-    ]);
-    await rps("GET user", (i) => ["GET", `/tables/rps/users/n${i % 800}`]);
-    await rps("GET /tables/{tableId}", () => ["GET", "/tables/rps"]);
-    await rps("GET /tables/{tableId}/users (limit 50)", () => ["GET", "/tables/rps/users"]);
-    await rps("GET /tables (limit 50)", () => ["GET", "/tables"]);
-    await rps("POST /tables (new)", (i) => ["POST", "/tables", { tableId: `new-${i}` }]);
-    await rps("PATCH /tables/{tableId}", (i) => ["PATCH", "/tables/rps", { displayName: `n${i}` }]);
+    await sideBySide(dynamo.endpoint, call);
   } finally {
     await dynamo.close();
   }
