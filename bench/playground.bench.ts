@@ -1,7 +1,8 @@
 /**
- * Playground API: DynamoDB calls per request per route (counted by a proxy in front of moto's DynamoDB server), requests per
- * second of the real handler against moto (the handler needs TransactWriteItems), the reads of a page against a large table, and the Lambda
- * bundle's size and cold module-load time.
+ * Playground API: DynamoDB calls per request per route (counted by a proxy in front of moto's DynamoDB server), the reads
+ * of a page against a large table, requests per second of our handler side by side with the seed's Python handler
+ * (bench/playground-compare.ts, bench/seed-playground.py) against moto in two settings, and the Lambda bundle's size
+ * and cold module-load time.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { spawnSync } from "node:child_process";
@@ -12,7 +13,7 @@ import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { bundle, clearBundleCache } from "../lib/bundle";
 import { LOCAL_ENV, createPlaygroundTable, startLocalDynamo, toApiEvent } from "../scripts/playground-local";
-import { MOTO_VENV } from "../test/harness/dynamo";
+import { MOTO_VENV, startDynamo } from "../test/harness/dynamo";
 import {
   type PhaseResult,
   SKIP_HINT,
@@ -24,7 +25,7 @@ import {
 } from "./playground-compare";
 
 export const title =
-  "playground API: DynamoDB calls per route (seed in brackets), requests/s against moto's DynamoDB, page reads, bundle size and cold load";
+  "playground API: DynamoDB calls per route (seed in brackets), page reads, requests/s side by side with the seed's handler against moto, bundle size and cold load";
 
 type Handler = (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -44,46 +45,87 @@ const SEED: Record<string, string> = {
 const N = 200;
 const CONCURRENCY = 16;
 
+/** The two DynamoDB settings of the side-by-side comparison (each a fresh moto server, no proxy in front). */
+const SETTINGS = [
+  {
+    lean: false,
+    title: "moto served one request at a time (tools/moto/serve.py, as the tests use it)",
+  },
+  {
+    lean: true,
+    title:
+      "moto --lean (same results, without moto's whole-table copy per transaction and per-match copy per Query, which DynamoDB does not have)",
+  },
+];
+
 /**
  * Our handler and the seed's, one after the other, against the same moto server, each on its own fresh table
  * (ours: tableDefinition; the seed's: its main.tf), running the same phases (playground-compare.ts).
  */
-async function sideBySide(endpoint: string, call: (m: string, u: string, b?: unknown) => Promise<number>) {
+async function sideBySide(): Promise<void> {
   const phases = comparisonPhases(N);
-  console.log(
-    `\nRequests per second, ours vs the seed's handler, against the same moto DynamoDB server (${N} requests per route, ${CONCURRENCY} in flight, both warmed up, each on a fresh table):`,
-  );
-  const ourTable = "PlaygroundScores-rps";
-  await createPlaygroundTable(endpoint, ourTable);
-  const before = process.env.TABLE_NAME;
-  process.env.TABLE_NAME = ourTable;
-  let ours: PhaseResult[];
-  try {
-    ours = await runPhases(phases, CONCURRENCY, ([m, u, b]) => call(m, u, b ?? undefined));
-  } finally {
-    process.env.TABLE_NAME = before;
-  }
   const located = locateSeedHandler(process.env);
-  let seed: PhaseResult[] | undefined;
-  if ("skip" in located) {
-    console.log(`  seed side skipped: ${located.skip}; to enable it, ${SKIP_HINT}`);
-  } else {
-    try {
-      const r = await runSeedDriver(path.join(MOTO_VENV, "bin", "python"), {
-        handler: located.path,
-        endpoint,
-        tableName: "PlaygroundScores-seed",
-        concurrency: CONCURRENCY,
-        phases,
-      });
-      seed = r.phases;
-      console.log(`  seed: ${located.source}; Python ${r.python}, boto3 ${r.boto3}, ${CONCURRENCY} threads`);
-    } finally {
-      located.cleanup();
+  if ("skip" in located) console.log(`\nseed side skipped: ${located.skip}; to enable it, ${SKIP_HINT}`);
+  else console.log(`\nseed's handler: ${located.source}`);
+  try {
+    for (const setting of SETTINGS) {
+      console.log(
+        `\nRequests per second, ours vs the seed's handler, ${setting.title}; ${N} requests per route, ${CONCURRENCY} in flight, both warmed up, each side on a fresh table of the same server; CPU = the client process's CPU time per request:`,
+      );
+      const db = await startDynamo("moto", { lean: setting.lean });
+      try {
+        const ourTable = "PlaygroundScores-rps";
+        await createPlaygroundTable(db.endpoint, ourTable);
+        const saved = { endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB, table: process.env.TABLE_NAME };
+        Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: db.endpoint, TABLE_NAME: ourTable });
+        let ours: PhaseResult[];
+        try {
+          const handler = freshHandler();
+          ours = await runPhases(phases, CONCURRENCY, async ([m, u, b]) => {
+            const r = await handler(
+              toApiEvent({
+                method: m,
+                url: u,
+                headers: {},
+                body: b === null ? "" : JSON.stringify(b),
+                requestId: randomUUID(),
+              }),
+            );
+            return r.statusCode ?? 0;
+          });
+        } finally {
+          Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: saved.endpoint, TABLE_NAME: saved.table });
+        }
+        let seed: PhaseResult[] | undefined;
+        if (!("skip" in located)) {
+          const r = await runSeedDriver(path.join(MOTO_VENV, "bin", "python"), {
+            handler: located.path,
+            endpoint: db.endpoint,
+            tableName: "PlaygroundScores-seed",
+            concurrency: CONCURRENCY,
+            phases,
+          });
+          seed = r.phases;
+          console.log(
+            `  (seed: Python ${r.python}, boto3 ${r.boto3}, ${CONCURRENCY} threads sharing its module)`,
+          );
+        }
+        for (const l of comparisonLines(phases, ours, seed).lines) console.log(l);
+      } finally {
+        await db.close();
+      }
     }
+  } finally {
+    if (!("skip" in located)) located.cleanup();
   }
-  const { lines } = comparisonLines(phases, ours, seed);
-  for (const l of lines) console.log(l);
+}
+
+/** Our handler loaded anew, so that its module-level DynamoDB client reads the current endpoint. */
+function freshHandler(): Handler {
+  const dir = path.join(__dirname, "..", "functions", "playground-api");
+  for (const id of Object.keys(require.cache)) if (id.startsWith(dir)) delete require.cache[id];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("../functions/playground-api") as { handler: Handler }).handler;
 }
 
 export async function run(): Promise<void> {
@@ -196,11 +238,11 @@ export async function run(): Promise<void> {
         `  GET /tables/big/users?limit=${String(limit).padEnd(3)} over ${users} users: ${JSON.stringify(dynamo.counts)} (Query asks for limit+1 items)`,
       );
     }
-
-    await sideBySide(dynamo.endpoint, call);
   } finally {
     await dynamo.close();
   }
+
+  await sideBySide();
 
   console.log("\nLambda bundle (lib/bundle.ts, esbuild, minified):");
   clearBundleCache();

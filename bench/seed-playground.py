@@ -129,13 +129,15 @@ def run_phase(handler, requests, concurrency, counter):
                 statuses[str(status)] = statuses.get(str(status), 0) + 1
 
     threads = [threading.Thread(target=worker) for _ in range(max(1, concurrency))]
+    cpu = time.process_time()
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     seconds = time.perf_counter() - started
-    return {"n": len(requests), "seconds": seconds, "statuses": statuses}
+    cpu_seconds = time.process_time() - cpu
+    return {"n": len(requests), "seconds": seconds, "statuses": statuses, "cpuSeconds": cpu_seconds}
 
 
 def main():
