@@ -49,12 +49,20 @@ const CONCURRENCY = 16;
 const SETTINGS = [
   {
     lean: false,
+    concurrency: CONCURRENCY,
     title: "moto served one request at a time (tools/moto/serve.py, as the tests use it)",
   },
   {
     lean: true,
+    concurrency: CONCURRENCY,
     title:
       "moto --lean (same results, without moto's whole-table copy per transaction and per-match copy per Query, which DynamoDB does not have)",
+  },
+  {
+    lean: true,
+    concurrency: 1,
+    title:
+      "moto --lean, one request in flight (as one Lambda instance serves them: no queueing at moto, req/s = 1 / latency)",
   },
 ];
 
@@ -70,7 +78,7 @@ async function sideBySide(): Promise<void> {
   try {
     for (const setting of SETTINGS) {
       console.log(
-        `\nRequests per second, ours vs the seed's handler, ${setting.title}; ${N} requests per route, ${CONCURRENCY} in flight, both warmed up, each side on a fresh table of the same server; CPU = the client process's CPU time per request:`,
+        `\nRequests per second, ours vs the seed's handler, ${setting.title}; ${N} requests per route, ${setting.concurrency} in flight, both warmed up, each side on a fresh table of the same server; CPU = the client process's CPU time per request:`,
       );
       const db = await startDynamo("moto", { lean: setting.lean });
       try {
@@ -81,7 +89,7 @@ async function sideBySide(): Promise<void> {
         let ours: PhaseResult[];
         try {
           const handler = freshHandler();
-          ours = await runPhases(phases, CONCURRENCY, async ([m, u, b]) => {
+          ours = await runPhases(phases, setting.concurrency, async ([m, u, b]) => {
             const r = await handler(
               toApiEvent({
                 method: m,
@@ -102,7 +110,7 @@ async function sideBySide(): Promise<void> {
             handler: located.path,
             endpoint: db.endpoint,
             tableName: "PlaygroundScores-seed",
-            concurrency: CONCURRENCY,
+            concurrency: setting.concurrency,
             phases,
           });
           seed = r.phases;
