@@ -115,7 +115,7 @@ async function sideBySide(): Promise<void> {
           });
           seed = r.phases;
           console.log(
-            `  (seed: Python ${r.python}, boto3 ${r.boto3}, ${CONCURRENCY} threads sharing its module)`,
+            `  (seed: Python ${r.python}, boto3 ${r.boto3}, ${setting.concurrency} thread(s) sharing its module)`,
           );
         }
         for (const l of comparisonLines(phases, ours, seed).lines) console.log(l);
