@@ -1,7 +1,8 @@
 /**
- * Playground API: DynamoDB calls per request per route (counted by a proxy in front of moto's DynamoDB server), requests per
- * second of the real handler against moto (the handler needs TransactWriteItems), the reads of a page against a large table, and the Lambda
- * bundle's size and cold module-load time.
+ * Playground API: DynamoDB calls per request per route (counted by a proxy in front of moto's DynamoDB server), the reads
+ * of a page against a large table, requests per second of our handler side by side with the seed's Python handler
+ * (bench/playground-compare.ts, bench/seed-playground.py) against moto in two settings, and the Lambda bundle's size
+ * and cold module-load time.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { spawnSync } from "node:child_process";
@@ -12,9 +13,19 @@ import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { bundle, clearBundleCache } from "../lib/bundle";
 import { LOCAL_ENV, createPlaygroundTable, startLocalDynamo, toApiEvent } from "../scripts/playground-local";
+import { MOTO_VENV, startDynamo } from "../test/harness/dynamo";
+import {
+  type PhaseResult,
+  SKIP_HINT,
+  comparisonLines,
+  comparisonPhases,
+  locateSeedHandler,
+  runPhases,
+  runSeedDriver,
+} from "./playground-compare";
 
 export const title =
-  "playground API: DynamoDB calls per route (seed in brackets), requests/s against moto's DynamoDB, page reads, bundle size and cold load";
+  "playground API: DynamoDB calls per route (seed in brackets), page reads, requests/s side by side with the seed's handler against moto, bundle size and cold load";
 
 type Handler = (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -29,6 +40,101 @@ const SEED: Record<string, string> = {
   "PUT user (new)": "4",
   "PUT user (rewrite)": "3",
 };
+
+/** Requests per phase and client concurrency of the side-by-side comparison (the same on both sides). */
+const N = 200;
+const CONCURRENCY = 16;
+
+/** The two DynamoDB settings of the side-by-side comparison (each a fresh moto server, no proxy in front). */
+const SETTINGS = [
+  {
+    lean: false,
+    concurrency: CONCURRENCY,
+    title: "moto served one request at a time (tools/moto/serve.py, as the tests use it)",
+  },
+  {
+    lean: true,
+    concurrency: CONCURRENCY,
+    title:
+      "moto --lean (same results, without moto's whole-table copy per transaction and per-match copy per Query, which DynamoDB does not have)",
+  },
+  {
+    lean: true,
+    concurrency: 1,
+    title:
+      "moto --lean, one request in flight (as one Lambda instance serves them: no queueing at moto, req/s = 1 / latency)",
+  },
+];
+
+/**
+ * Our handler and the seed's, one after the other, against the same moto server, each on its own fresh table
+ * (ours: tableDefinition; the seed's: its main.tf), running the same phases (playground-compare.ts).
+ */
+async function sideBySide(): Promise<void> {
+  const phases = comparisonPhases(N);
+  const located = locateSeedHandler(process.env);
+  if ("skip" in located) console.log(`\nseed side skipped: ${located.skip}; to enable it, ${SKIP_HINT}`);
+  else console.log(`\nseed's handler: ${located.source}`);
+  try {
+    for (const setting of SETTINGS) {
+      console.log(
+        `\nRequests per second, ours vs the seed's handler, ${setting.title}; ${N} requests per route, ${setting.concurrency} in flight, both warmed up, each side on a fresh table of the same server; CPU = the client process's CPU time per request:`,
+      );
+      const db = await startDynamo("moto", { lean: setting.lean });
+      try {
+        const ourTable = "PlaygroundScores-rps";
+        await createPlaygroundTable(db.endpoint, ourTable);
+        const saved = { endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB, table: process.env.TABLE_NAME };
+        Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: db.endpoint, TABLE_NAME: ourTable });
+        let ours: PhaseResult[];
+        try {
+          const handler = freshHandler();
+          ours = await runPhases(phases, setting.concurrency, async ([m, u, b]) => {
+            const r = await handler(
+              toApiEvent({
+                method: m,
+                url: u,
+                headers: {},
+                body: b === null ? "" : JSON.stringify(b),
+                requestId: randomUUID(),
+              }),
+            );
+            return r.statusCode ?? 0;
+          });
+        } finally {
+          Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: saved.endpoint, TABLE_NAME: saved.table });
+        }
+        let seed: PhaseResult[] | undefined;
+        if (!("skip" in located)) {
+          const r = await runSeedDriver(path.join(MOTO_VENV, "bin", "python"), {
+            handler: located.path,
+            endpoint: db.endpoint,
+            tableName: "PlaygroundScores-seed",
+            concurrency: setting.concurrency,
+            phases,
+          });
+          seed = r.phases;
+          console.log(
+            `  (seed: Python ${r.python}, boto3 ${r.boto3}, ${setting.concurrency} thread(s) sharing its module)`,
+          );
+        }
+        for (const l of comparisonLines(phases, ours, seed).lines) console.log(l);
+      } finally {
+        await db.close();
+      }
+    }
+  } finally {
+    if (!("skip" in located)) located.cleanup();
+  }
+}
+
+/** Our handler loaded anew, so that its module-level DynamoDB client reads the current endpoint. */
+function freshHandler(): Handler {
+  const dir = path.join(__dirname, "..", "functions", "playground-api");
+  for (const id of Object.keys(require.cache)) if (id.startsWith(dir)) delete require.cache[id];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("../functions/playground-api") as { handler: Handler }).handler;
+}
 
 export async function run(): Promise<void> {
   const dynamo = await startLocalDynamo();
@@ -140,49 +246,11 @@ export async function run(): Promise<void> {
         `  GET /tables/big/users?limit=${String(limit).padEnd(3)} over ${users} users: ${JSON.stringify(dynamo.counts)} (Query asks for limit+1 items)`,
       );
     }
-
-    console.log(
-      "\nRequests per second of the handler against moto's DynamoDB server (served serially, 16 concurrent, 200 requests):",
-    );
-    const rps = async (label: string, make: (i: number) => [string, string, unknown?]) => {
-      const n = 200;
-      const concurrency = 16;
-      let next = 0;
-      let bad = 0;
-      const started = process.hrtime.bigint();
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (next < n) {
-            const i = next++;
-            const [m, u, b] = make(i);
-            const s = await call(m, u, b);
-            if (s >= 500) bad++;
-          }
-        }),
-      );
-      const sec = Number(process.hrtime.bigint() - started) / 1e9;
-      console.log(`  ${label.padEnd(38)} ${(n / sec).toFixed(0).padStart(5)} req/s  (${bad} 5xx)`);
-    };
-    await call("POST", "/tables", { tableId: "rps" });
-    await rps("PUT user (new users)", (i) => [
-      "PUT",
-      `/tables/rps/users/n${i}`,
-      { submissionCount: i, totalCount: i },
-    ]);
-    await rps("PUT user (rewrites of 50 users)", (i) => [
-      "PUT",
-      `/tables/rps/users/n${i % 50}`,
-      { submissionCount: i, totalCount: i },
-    ]);
-    await rps("GET user", (i) => ["GET", `/tables/rps/users/n${i % 800}`]);
-    await rps("GET /tables/{tableId}", () => ["GET", "/tables/rps"]);
-    await rps("GET /tables/{tableId}/users (limit 50)", () => ["GET", "/tables/rps/users"]);
-    await rps("GET /tables (limit 50)", () => ["GET", "/tables"]);
-    await rps("POST /tables (new)", (i) => ["POST", "/tables", { tableId: `new-${i}` }]);
-    await rps("PATCH /tables/{tableId}", (i) => ["PATCH", "/tables/rps", { displayName: `n${i}` }]);
   } finally {
     await dynamo.close();
   }
+
+  await sideBySide();
 
   console.log("\nLambda bundle (lib/bundle.ts, esbuild, minified):");
   clearBundleCache();

@@ -94,12 +94,12 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-async function startMoto(): Promise<RunningDynamo> {
+async function startMoto(lean: boolean): Promise<RunningDynamo> {
   ensureMoto();
   let lastError = "";
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const child = spawn(MOTO_PYTHON, [MOTO_SERVE, String(port)], {
+    const child = spawn(MOTO_PYTHON, [MOTO_SERVE, String(port), ...(lean ? ["--lean"] : [])], {
       stdio: ["ignore", "ignore", "pipe"],
       env: { ...process.env, PYTHONUNBUFFERED: "1" },
     });
@@ -127,7 +127,10 @@ async function startMoto(): Promise<RunningDynamo> {
   throw new Error(`moto server did not start on 127.0.0.1: ${lastError || "no output"}`);
 }
 
-/** Starts the chosen local DynamoDB on 127.0.0.1. */
-export function startDynamo(engine: DynamoEngine): Promise<RunningDynamo> {
-  return engine === "moto" ? startMoto() : startDynalite();
+/**
+ * Starts the chosen local DynamoDB on 127.0.0.1. `lean` (moto only, for benchmarks): `serve.py --lean`, without
+ * moto's whole-table copies on transactions and queries (same results).
+ */
+export function startDynamo(engine: DynamoEngine, opts: { lean?: boolean } = {}): Promise<RunningDynamo> {
+  return engine === "moto" ? startMoto(opts.lean === true) : startDynalite();
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # moto's DynamoDB server (with TransactWriteItems) for the playground tests, pinned, in a Python virtual
 # environment under .tools/moto (git-ignored). Idempotent: when the venv already has the pinned versions this
-# takes a second. Needs python3 with venv; PyPI must be reachable the first time.
+# takes a second. Needs python3 with venv; PyPI must be reachable the first time. boto3 (a dependency of moto)
+# is pinned too: bench/seed-playground.py runs the seed's Python handler with it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="${ROOT}/.tools/moto"
-PINS="moto[server]==5.2.5 schemathesis==4.32.5"
+PINS="moto[server]==5.2.5 schemathesis==4.32.5 boto3==1.44.18"
 STAMP="${VENV}/.pins"
 
 echo "moto: venv ${VENV} ..."
