@@ -69,7 +69,7 @@ export function regionIssues(
         `one of ${supported.join(", ") || "(none for these systems)"}. Pick one of them with ` +
         `"pulumi config set aws:region <region>", or add the region: write scripts/report/prices/${region}.json ` +
         `(copy a table, set its region and refresh it with "npm run prices:refresh -- ${region}") and check ` +
-        "that each enabled system's AWS services are offered there (docs/regions in the README)",
+        "that each enabled system's AWS services are offered there (README, Supported regions)",
     },
   ];
 }
