@@ -3,11 +3,17 @@
  */
 import { z } from "zod";
 import { SYSTEMS, SystemName } from "../lib/naming";
+import { AWS_REGIONS } from "./regions";
 import { KeySpec, logRetention, oneOf } from "./schema";
 
+// The code must exist (the pinned AWS provider's list); whether this program supports it is checked with the
+// enabled systems in `parseConfig` (config/regions.ts).
 const region = z
   .string()
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'an AWS region code such as "us-east-1"');
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'an AWS region code such as "us-east-1"')
+  .refine((r) => AWS_REGIONS.includes(r), {
+    message: 'a region code the AWS provider knows, such as "us-east-1"',
+  });
 
 const systems = z
   .array(oneOf(SYSTEMS), {

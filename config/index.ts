@@ -14,6 +14,8 @@ import { tamaSection } from "./tama";
 import { e2eSection } from "./e2e";
 import { tammaSection } from "./tamma";
 import { playgroundSection } from "./playground";
+import { plaintextCredentialIssues } from "./credentials";
+import { regionIssues } from "./regions";
 import {
   ConfigError,
   ConfigIssue,
@@ -145,6 +147,17 @@ function distance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
+/** One issue per key and problem (a secret key in plaintext is found by two checks). */
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const id = `${i.key}\n${i.problem}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
 /**
  * Pure: raw stack config (Pulumi's `namespace:key` → string map) to a typed, validated config.
  * Throws `ConfigError` listing every problem.
@@ -185,6 +198,14 @@ export function parseConfig(raw: Record<string, string>, opts: ParseOptions): Pl
     });
   }
 
+  // Credentials stored in plaintext: secret keys of every system (enabled or not), credential-looking values
+  // under tama:/e2e:, secret-looking E2E function environment variables. Only when the runtime says which keys
+  // are secret.
+  if (opts.secretKeys) {
+    const secretSpecs = new Set([...known].filter(([, s]) => s.secret).map(([k]) => k));
+    issues.push(...plaintextCredentialIssues(raw, { secretKeys: opts.secretKeys, secretSpecs }));
+  }
+
   const core = readSection(coreKeys, raw, opts, issues);
   const config: Record<string, unknown> = { ...core, project, stack: opts.stack };
 
@@ -205,7 +226,9 @@ export function parseConfig(raw: Record<string, string>, opts: ParseOptions): Pl
     config[system] = values;
   }
 
-  if (issues.length > 0) throw new ConfigError(issues, opts.stack);
+  if (core.region !== undefined) issues.push(...regionIssues(core.region, core.systems ?? []));
+
+  if (issues.length > 0) throw new ConfigError(dedupe(issues), opts.stack);
   return config as PlatformConfig;
 }
 

@@ -4,7 +4,10 @@
  * function is an output.
  *
  * No credential passes through this component: the provider reads `e2e:*` stack config (or E2E_* variables)
- * itself, in the provider host.
+ * itself, in the provider host. A function's environment is passed on as a secret Output, so it is encrypted
+ * in state and hidden in previews: its values may be credentials (the stack config keeps them encrypted when
+ * set with `pulumi config set --secret --path ...`, and the runtime then only knows that the whole
+ * `ai-platform:e2eFunctions` key is secret, not which value).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -135,7 +138,7 @@ export class E2eFaas extends pulumi.ComponentResource {
         codePath: a.codePath,
         requirements: f.requirements,
         config: { memoryMb: a.memoryMb, timeoutSeconds: a.timeoutSeconds, hardware: a.hardware },
-        environment: a.environment,
+        environment: a.environment === undefined ? undefined : pulumi.secret(a.environment),
         secrets: a.secrets,
         existingId: a.adopt ? f.physicalName : undefined,
       },

@@ -99,7 +99,13 @@ export class FaasFunction extends pulumi.dynamic.Resource {
   declare readonly codeHash: pulumi.Output<string>;
   declare readonly projectId: pulumi.Output<string>;
   declare readonly location: pulumi.Output<string>;
+  /** The function's environment variables: always a secret output (`additionalSecretOutputs`). */
+  declare readonly environment: pulumi.Output<Record<string, string>>;
 
+  /**
+   * `environment` is always stored as a secret in state (`pulumi stack export` shows ciphertext), whether
+   * or not the input was a secret: environment values are often credentials and the program cannot tell.
+   */
   constructor(name: string, args: FaasFunctionArgs, opts?: pulumi.CustomResourceOptions) {
     const codeFile =
       args.codePath === undefined
@@ -117,7 +123,7 @@ export class FaasFunction extends pulumi.dynamic.Resource {
         projectId: undefined,
         location: undefined,
       },
-      opts,
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "environment"] },
       "e2e",
       "FaasFunction",
     );

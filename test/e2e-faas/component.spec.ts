@@ -14,6 +14,15 @@ import { runProgram } from "../harness/program";
 import { readStackConfig } from "../harness/stackfile";
 
 const FN_TYPE = "pulumi-nodejs:dynamic/e2e:FaasFunction";
+/** Pulumi's signature of a secret value in registered inputs. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** The value inside a registered secret input; fails when the input is not a secret. */
+function secretInput(v: unknown): unknown {
+  const wrapped = (v ?? {}) as Record<string, unknown>;
+  assert.ok(SECRET_SIG in wrapped, "registered as a secret");
+  return wrapped.value;
+}
 const HANDLER = "functions/e2e-process-orders/handler.py";
 
 describe("e2e component under mocks", () => {
@@ -62,7 +71,7 @@ describe("e2e component under mocks", () => {
     assert.equal(orders.codePath, HANDLER);
     assert.equal(orders.codeFile, fs.readFileSync(HANDLER, "utf8"), "the program reads the handler file");
     assert.deepEqual(orders.config, { memoryMb: 256, timeoutSeconds: 30 });
-    assert.deepEqual(orders.environment, { MAX_ORDERS: "100" });
+    assert.deepEqual(secretInput(orders.environment), { MAX_ORDERS: "100" });
     assert.deepEqual(orders.secrets, ["db-password"]);
     assert.equal(orders.existingId, undefined);
 
@@ -77,6 +86,35 @@ describe("e2e component under mocks", () => {
         assert.ok(!text.includes(secret));
       assert.ok(!("apiKey" in f.inputs) && !("authToken" in f.inputs), "no credential among the inputs");
     }
+  });
+
+  it("passes a function's environment as a secret and keeps the environment output secret", async () => {
+    const c = new E2eFaas("e2e", {
+      stack: "dev",
+      functions: {
+        "process-orders": { ...SAMPLE_FUNCTIONS["process-orders"], environment: { MAX_ORDERS: "100" } },
+      },
+    });
+    await promiseOf(c.urls);
+    await settle();
+    const orders = recorder.byName("e2e-process-orders", FN_TYPE);
+    assert.deepEqual(secretInput(orders.inputs.environment), { MAX_ORDERS: "100" }, "a secret input");
+    assert.deepEqual(orders.additionalSecretOutputs, ["environment"], "a secret output in state");
+    const fn = c.functions["process-orders"];
+    assert.equal(await pulumi.isSecret(fn.environment), true);
+    assert.deepEqual(await promiseOf(fn.environment), { MAX_ORDERS: "100" });
+    assert.equal(await pulumi.isSecret(fn.url), false, "the URL stays readable");
+
+    // A FaasFunction used directly, with a plain environment: the engine still stores the output as a secret
+    // (additionalSecretOutputs; the mock monitor records the option but does not apply it).
+    new FaasFunction("direct", {
+      name: "direct",
+      runtime: "python3-http-debian",
+      codeInline: "x = 1",
+      environment: { MODE: "plain" },
+    });
+    await settle();
+    assert.deepEqual(recorder.byName("direct", FN_TYPE).additionalSecretOutputs, ["environment"]);
   });
 
   it("exposes typed outputs on FaasFunction (declare readonly, not class fields)", async () => {
@@ -152,7 +190,7 @@ describe("e2e in the program", () => {
     for (const stack of ["stage", "prod"]) {
       const run = await runProgram(stack);
       const fn = run.resources.find((r) => r.type === FN_TYPE)!;
-      sizes[stack] = { name: fn.inputs.name, ...fn.inputs.config, env: fn.inputs.environment };
+      sizes[stack] = { name: fn.inputs.name, ...fn.inputs.config, env: secretInput(fn.inputs.environment) };
     }
     assert.deepEqual(sizes, {
       stage: {

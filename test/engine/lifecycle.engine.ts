@@ -196,6 +196,38 @@ describe("real Pulumi engine: one stack from up to destroy (tama + e2e on the em
       (byName(state)[SOURCE].inputs?.apiKey as Obj | undefined)?.ciphertext,
       "the source's apiKey is a secret",
     );
+    // A function's environment (plaintext in the stack file) is a secret input and a secret output in state.
+    const fn = byName(state)[FUNCTION];
+    for (const [where, props] of [
+      ["inputs", fn.inputs],
+      ["outputs", fn.outputs],
+    ] as const)
+      assert.ok(
+        (props?.environment as Obj | undefined)?.ciphertext,
+        `the function's environment ${where} is a secret`,
+      );
+    assert.deepEqual(e2e.functions.get(idOf(state, FUNCTION))?.environment_variables, {
+      MAX_ORDERS: "100",
+      ORDERS_QUEUE: "engine-queue-7c1e",
+    });
+    // The only plaintext copy is the dynamic providers' default provider, whose inputs are the whole stack config
+    // (what configure receives): plaintext config stays plaintext there, which is why the loader refuses
+    // credentials in plaintext config (config/credentials.ts), and a key set with --secret is ciphertext there.
+    const plain = (state.deployment.resources ?? []).flatMap((r) =>
+      (["inputs", "outputs"] as const)
+        .filter((k) => JSON.stringify(r[k] ?? {}).includes("engine-queue-7c1e"))
+        .map((k) => `${r.type} ${k}`),
+    );
+    assert.deepEqual(
+      plain,
+      ["pulumi:providers:pulumi-nodejs inputs", "pulumi:providers:pulumi-nodejs outputs"],
+      "no environment value in plaintext in the state but the provider's copy of the stack config",
+    );
+    assert.equal(
+      typeof provider?.inputs?.["ai-platform:e2eFunctions"],
+      "string",
+      "that copy is the config key",
+    );
     assert.equal(state.deployment.secrets_providers?.type, "passphrase");
   });
 

@@ -48,6 +48,7 @@ export function functions(memoryMb: number, adopt?: string, extra: Obj = {}): Ob
     codePath: "functions/e2e-process-orders/handler.py",
     memoryMb,
     timeoutSeconds: 30,
+    environment: { MAX_ORDERS: "100", ORDERS_QUEUE: "engine-queue-7c1e" },
     ...extra,
   };
   return adopt

@@ -86,6 +86,18 @@ function toRaw(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** `value` with each nested `{ secure: ... }` replaced by a stand-in `test-secret-<path>`; sets `found.secure`. */
+function standInSecureLeaves(value: unknown, at: string, found: { secure: boolean }): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v, i) => standInSecureLeaves(v, `${at}[${i}]`, found));
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 1 && entries[0][0] === "secure") {
+    found.secure = true;
+    return `test-secret-${at.replace(/[^A-Za-z0-9]+/g, "-")}`;
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, standInSecureLeaves(v, `${at}.${k}`, found)]));
+}
+
 /** The config the CLI would give the program for `stack`. */
 export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
   const project = readProjectFile(root);
@@ -114,7 +126,11 @@ export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
       config[full] = `test-secret-${full.replace(/[^A-Za-z0-9]+/g, "-")}`;
       secretKeys.push(full);
     } else {
-      config[full] = toRaw(value);
+      // A `secure:` leaf inside a structured value (`pulumi config set --secret --path ...`): the CLI hands the
+      // program the decrypted structure and marks the whole top-level key secret (seen with the pinned CLI).
+      const inner = { secure: false };
+      config[full] = toRaw(standInSecureLeaves(value, full, inner));
+      if (inner.secure) secretKeys.push(full);
     }
   }
   const standIns: StandIn[] = [];
