@@ -7,7 +7,6 @@ import { ConfigError, ConfigIssue, parseConfig } from "../config";
 import { credentialKind, plaintextCredentialIssues } from "../config/credentials";
 import { AGENTCORE_RUNTIME_REGIONS, AWS_REGIONS, regionIssues, supportedRegions } from "../config/regions";
 import { SYSTEMS } from "../lib/naming";
-import { pricedRegions } from "../scripts/report/prices";
 import { listStacks, readStackConfig } from "./harness/stackfile";
 
 // Credential-shaped test values, built at run time so no scanner mistakes this file for a leak.
@@ -220,10 +219,16 @@ describe("config secrets: E2E function environments", () => {
 });
 
 describe("config: aws:region", () => {
-  it("accepts the regions with a price table (and AgentCore Runtime when agents is enabled)", () => {
-    assert.deepEqual(pricedRegions(), ["us-east-1"]);
-    assert.deepEqual(supportedRegions([...SYSTEMS]), ["us-east-1"]);
+  it("accepts every region the AWS provider knows, and with agents only those with AgentCore Runtime", () => {
     assert.deepEqual(issuesOf({}), []);
+    assert.deepEqual(supportedRegions(["playground", "tamma"]), [...AWS_REGIONS]);
+    assert.deepEqual([...supportedRegions([...SYSTEMS])].sort(), [...AGENTCORE_RUNTIME_REGIONS].sort());
+    assert.deepEqual(regionIssues("eu-west-1", [...SYSTEMS]), []);
+    assert.deepEqual(
+      regionIssues("sa-east-1", ["playground"]),
+      [],
+      "no price table needed: only --cost needs one",
+    );
   });
 
   it("refuses a code the AWS provider does not know", () => {
@@ -238,27 +243,11 @@ describe("config: aws:region", () => {
     assert.ok(AWS_REGIONS.includes("eu-west-1") && !AWS_REGIONS.includes("us-east-7"));
   });
 
-  it("refuses a real region the program does not support, naming the value, the list and what to do", () => {
-    const [issue] = issuesOf({ "aws:region": "eu-west-1" });
-    assert.equal(issue.key, "aws:region");
-    assert.equal(
-      issue.problem,
-      '"eu-west-1" is not a region this program supports: it has no price table (scripts/report/prices/eu-west-1.json), so the plan cannot price it',
-    );
-    assert.match(
-      issue.rule,
-      /^one of us-east-1\. Pick one of them with "pulumi config set aws:region <region>"/,
-    );
-    assert.match(issue.rule, /npm run prices:refresh -- eu-west-1/);
-  });
-
-  it("with agents enabled, also needs AgentCore Runtime there", () => {
-    const priced = ["us-east-1", "eu-west-1", "sa-east-1"];
+  it("with agents enabled, refuses a region without AgentCore Runtime, naming the value, the list and what to do", () => {
     assert.ok(!AGENTCORE_RUNTIME_REGIONS.includes("sa-east-1"));
-    assert.deepEqual(regionIssues("eu-west-1", ["agents"], priced), []);
-    assert.deepEqual(regionIssues("sa-east-1", ["playground"], priced), []);
-    const [issue] = regionIssues("sa-east-1", ["agents", "playground"], priced);
-    assert.match(issue.problem, /agents is enabled and AgentCore Runtime is not offered there/);
-    assert.match(issue.rule, /^one of us-east-1, eu-west-1\./);
+    const [issue] = regionIssues("sa-east-1", ["agents", "playground"]);
+    assert.equal(issue.key, "aws:region");
+    assert.match(issue.problem, /^"sa-east-1" is not a region .*AgentCore Runtime is not offered there/);
+    assert.match(issue.rule, /^one of us-east-1, us-east-2, .* while agents is enabled\. Pick one with/);
   });
 });

@@ -150,9 +150,18 @@ describe("agents API: 2xx or 4xx for any client input, and no write on 4xx (fast
           assert.equal(aws.invokes.length, invokesBefore, `a ${res.statusCode} started an execution`);
         } else accepted++;
       }),
-      { numRuns: 200 },
+      // A valid body is rare among the generated ones (about 1 in 200): these examples always run first, so both
+      // outcomes are seen on every seed (the assertion below once failed on a seed that drew no valid body).
+      {
+        numRuns: 200,
+        examples: [
+          ['{"topic":"Quantum computing"}'],
+          ['{"topic":"Quantum computing","parameters":{"depth":"basic"},"workflow_id":"p-example"}'],
+          ['{"topic":"Q"}'],
+        ],
+      },
     );
-    assert.ok(accepted > 0 && refused > 0, `both outcomes seen (202: ${accepted}, 4xx: ${refused})`);
+    assert.ok(accepted >= 2 && refused > 0, `both outcomes seen (202: ${accepted}, 4xx: ${refused})`);
   });
 
   it("GET /workflows: status, limit and lastKey cursors", async () => {
