@@ -4,7 +4,7 @@
  * `agents` prefix.
  */
 import { z } from "zod";
-import { section } from "./index";
+import { section } from "./schema";
 import { ConfigIssue, KeySpec, PROJECT, corsOrigin, intIn, oneOf } from "./schema";
 
 /** An AgentCore runtime ARN: `arn:aws:bedrock-agentcore:<region>:<account>:runtime/<name>-<10 chars>`. */

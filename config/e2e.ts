@@ -17,7 +17,7 @@ import {
   SECRET_NAME_RULE,
   baseUrlProblem,
 } from "../providers/e2e/api";
-import { section } from "./index";
+import { section } from "./schema";
 import { ConfigIssue, KeySpec, PROJECT, intIn, oneOf } from "./schema";
 
 /** One function of `ai-platform:e2eFunctions` (keyed by its logical name). */

@@ -22,30 +22,15 @@ import {
   KeySpec,
   PROJECT,
   SectionSpec,
+  ParseOptions,
+  Section,
   SectionValues,
   fullKey,
-  readRaw,
-  zodIssues,
+  readSection,
 } from "./schema";
 
-export { ConfigError } from "./schema";
-export type { ConfigIssue } from "./schema";
-
-/** A system's settings: its keys and an optional check across keys. */
-export interface Section<S extends SectionSpec> {
-  keys: S;
-  /** Checks that involve several keys; return one issue per broken rule. */
-  // A method signature, so a section with its own value type still fits `Section<SectionSpec>`.
-  check?(values: SectionValues<S>): ConfigIssue[];
-}
-
-/** Defines a section with full type inference of its values. */
-export function section<S extends SectionSpec>(
-  keys: S,
-  check?: (values: SectionValues<S>) => ConfigIssue[],
-): Section<S> {
-  return { keys, check };
-}
+export { ConfigError, readSection, section } from "./schema";
+export type { ConfigIssue, ParseOptions, Section } from "./schema";
 
 /** Settings per system. A system's issue adds its section here. */
 export const SYSTEM_SECTIONS = {
@@ -68,15 +53,6 @@ export type PlatformConfig = SectionValues<typeof coreKeys> &
     stack: string;
   };
 
-export interface ParseOptions {
-  stack: string;
-  project?: string;
-  /** Keys stored as secrets (`pulumi config set --secret`). `undefined` means "cannot tell": no plaintext check. */
-  secretKeys?: ReadonlySet<string>;
-  /** Systems this version of the program can deploy; enabling any other one is an error. */
-  implemented: readonly SystemName[];
-}
-
 /** Every key the program knows, with its spec: for unknown-key detection, Pulumi.yaml checks and the README. */
 export function allKeySpecs(): Map<string, KeySpec<unknown>> {
   const specs = new Map<string, KeySpec<unknown>>();
@@ -86,55 +62,6 @@ export function allKeySpecs(): Map<string, KeySpec<unknown>> {
   add(coreKeys);
   for (const s of Object.values(SYSTEM_SECTIONS) as Section<SectionSpec>[]) add(s.keys);
   return specs;
-}
-
-/** Reads and checks one section's keys; problems are appended to `issues`. Exported for tests. */
-export function readSection<S extends SectionSpec>(
-  keys: S,
-  raw: Record<string, string>,
-  opts: ParseOptions,
-  issues: ConfigIssue[],
-): SectionValues<S> {
-  const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(keys)) {
-    const key = fullKey(name, spec);
-    const setCommand = `pulumi config set${spec.secret ? " --secret" : ""} ${spec.namespace ? key : name} <value>`;
-    const rawValue = raw[key];
-    if (rawValue === undefined) {
-      if (spec.default !== undefined) out[name] = spec.default;
-      else if (!spec.optional)
-        issues.push({
-          key,
-          problem: spec.secret ? "missing secret" : "is missing",
-          rule: `required: ${spec.description} Set it with "${setCommand}"`,
-        });
-      continue;
-    }
-    if (spec.secret && opts.secretKeys && !opts.secretKeys.has(key)) {
-      issues.push({
-        key,
-        problem: "is stored in plaintext in the stack file",
-        rule: `a secret; set it with "${setCommand}"`,
-      });
-      continue;
-    }
-    const read = readRaw(rawValue, spec.type);
-    if (!read.ok) {
-      issues.push({
-        key,
-        problem: spec.secret ? "[secret] " + read.problem.replace(/^".*"/, "value") : read.problem,
-        rule: read.rule,
-      });
-      continue;
-    }
-    const checked = spec.schema.safeParse(read.value);
-    if (!checked.success) {
-      issues.push(...zodIssues(key, checked.error, read.value, !!spec.secret));
-      continue;
-    }
-    out[name] = spec.secret ? pulumi.secret(checked.data as string) : checked.data;
-  }
-  return out as SectionValues<S>;
 }
 
 /** Levenshtein distance, for "did you mean" hints on unknown keys. */

@@ -8,7 +8,7 @@ import * as path from "path";
 import { z } from "zod";
 import type { ConfigIssue, KeySpec } from "./schema";
 import { corsOrigin, intIn, logRetention } from "./schema";
-import { section } from "./index";
+import { section } from "./schema";
 
 export const playgroundSection = section(
   {

@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import type { SystemName } from "../lib/naming";
 
 /** The project namespace of stack config keys (`ai-platform:<key>`). */
 export const PROJECT = "ai-platform";
@@ -182,3 +183,77 @@ export const corsOrigin = z
   .refine((s) => s === "*" || /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(s), {
     message: 'an origin like "https://app.example.com" or "http://localhost:3000" (no path), or "*"',
   });
+
+/** A system's settings: its keys and an optional check across keys. */
+export interface Section<S extends SectionSpec> {
+  keys: S;
+  /** Checks that involve several keys; return one issue per broken rule. */
+  // A method signature, so a section with its own value type still fits `Section<SectionSpec>`.
+  check?(values: SectionValues<S>): ConfigIssue[];
+}
+
+/** Defines a section with full type inference of its values. */
+export function section<S extends SectionSpec>(
+  keys: S,
+  check?: (values: SectionValues<S>) => ConfigIssue[],
+): Section<S> {
+  return { keys, check };
+}
+
+export interface ParseOptions {
+  stack: string;
+  project?: string;
+  /** Keys stored as secrets (`pulumi config set --secret`). `undefined` means "cannot tell": no plaintext check. */
+  secretKeys?: ReadonlySet<string>;
+  /** Systems this version of the program can deploy; enabling any other one is an error. */
+  implemented: readonly SystemName[];
+}
+
+/** Reads and checks one section's keys; problems are appended to `issues`. Exported for tests. */
+export function readSection<S extends SectionSpec>(
+  keys: S,
+  raw: Record<string, string>,
+  opts: ParseOptions,
+  issues: ConfigIssue[],
+): SectionValues<S> {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(keys)) {
+    const key = fullKey(name, spec);
+    const setCommand = `pulumi config set${spec.secret ? " --secret" : ""} ${spec.namespace ? key : name} <value>`;
+    const rawValue = raw[key];
+    if (rawValue === undefined) {
+      if (spec.default !== undefined) out[name] = spec.default;
+      else if (!spec.optional)
+        issues.push({
+          key,
+          problem: spec.secret ? "missing secret" : "is missing",
+          rule: `required: ${spec.description} Set it with "${setCommand}"`,
+        });
+      continue;
+    }
+    if (spec.secret && opts.secretKeys && !opts.secretKeys.has(key)) {
+      issues.push({
+        key,
+        problem: "is stored in plaintext in the stack file",
+        rule: `a secret; set it with "${setCommand}"`,
+      });
+      continue;
+    }
+    const read = readRaw(rawValue, spec.type);
+    if (!read.ok) {
+      issues.push({
+        key,
+        problem: spec.secret ? "[secret] " + read.problem.replace(/^".*"/, "value") : read.problem,
+        rule: read.rule,
+      });
+      continue;
+    }
+    const checked = spec.schema.safeParse(read.value);
+    if (!checked.success) {
+      issues.push(...zodIssues(key, checked.error, read.value, !!spec.secret));
+      continue;
+    }
+    out[name] = spec.secret ? pulumi.secret(checked.data as string) : checked.data;
+  }
+  return out as SectionValues<S>;
+}

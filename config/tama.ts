@@ -8,8 +8,18 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { ParseOptions } from "./index";
-import { ConfigError, ConfigIssue, KeySpec, SectionSpec, SectionValues, intIn, oneOf, text } from "./schema";
+import type { ParseOptions } from "./schema";
+import {
+  ConfigError,
+  ConfigIssue,
+  KeySpec,
+  SectionSpec,
+  SectionValues,
+  intIn,
+  oneOf,
+  readSection,
+  text,
+} from "./schema";
 
 const loopback = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
@@ -215,7 +225,7 @@ export function checkTama(
   return issues;
 }
 
-/** The section registered in `config/index.ts`. Built without `section()` to keep imports one-way at load. */
+/** The section registered in `config/index.ts`. */
 export const tamaSection = {
   keys: tamaKeys,
   // Method syntax on purpose: the section registry types `check` for any section (bivariant parameter).
@@ -244,9 +254,6 @@ export function parseSourceApiKeys(
     } satisfies KeySpec<string>;
   }
   const issues: ConfigIssue[] = [];
-  // Required lazily: config/index.ts imports this module to build SYSTEM_SECTIONS.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { readSection } = require("./index") as typeof import("./index");
   const values = readSection(keys, raw, opts, issues) as Record<string, pulumi.Output<string>>;
   if (issues.length > 0) throw new ConfigError(issues, opts.stack);
   const out: Record<string, pulumi.Output<string>> = {};

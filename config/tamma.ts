@@ -14,7 +14,7 @@ import {
   checkBatching,
   checkVisibilityVsTimeout,
 } from "../components/tamma/queue";
-import { section } from "./index";
+import { section } from "./schema";
 import { ConfigIssue, KeySpec, corsOrigin, intIn, oneOf, PROJECT } from "./schema";
 
 const key = (name: string) => `${PROJECT}:${name}`;

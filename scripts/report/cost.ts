@@ -4,7 +4,9 @@
  * (seed.ts) and the resources it could not price. Pure: plan model + price table in, numbers out.
  */
 import { PlanModel, ReportResource, numberAt, stringAt, systemOf } from "./model";
-import { PriceKey, Prices } from "./prices";
+import { FixedLine, PriceKey, Prices } from "./prices";
+
+export type { FixedLine } from "./prices";
 import { Rate, systemRates } from "./rates";
 import { SeedComparison, seedComparisons } from "./seed";
 import { REFERENCE_MONTH } from "./workload";
@@ -18,19 +20,6 @@ export interface ResourceCost {
   note: string;
   /** Monthly fixed USD attributed to this resource (fixed class only). */
   monthlyUsd?: number;
-}
-
-/** One line of the fixed part: quantity × unit price, checkable by hand. */
-export interface FixedLine {
-  system: string;
-  item: string;
-  quantity: number;
-  unit: string;
-  priceKey: PriceKey;
-  unitUsd: number;
-  monthlyUsd: number;
-  formula: string;
-  urns: string[];
 }
 
 export interface Unpriced {

@@ -123,3 +123,16 @@ export function loadPriceTable(region: string, dir = PRICES_DIR): Prices | undef
   }
   return pricesFrom(parsed.data);
 }
+
+/** One line of the fixed part: quantity × unit price, checkable by hand. */
+export interface FixedLine {
+  system: string;
+  item: string;
+  quantity: number;
+  unit: string;
+  priceKey: PriceKey;
+  unitUsd: number;
+  monthlyUsd: number;
+  formula: string;
+  urns: string[];
+}

@@ -3,9 +3,8 @@
  * /work/shared/specs/aws-seed-systems.md (B.1 Tamma, A.1 playground, C.1 agents) and is priced with the same
  * table and the same workload assumptions, so the differences are the settings' alone.
  */
-import type { FixedLine } from "./cost";
 import { PlanModel } from "./model";
-import { Prices } from "./prices";
+import { FixedLine, Prices } from "./prices";
 import { Rate, tammaTaskHoursPerAudioHour } from "./rates";
 import { PLAYGROUND, TAMMA } from "./workload";
 
