@@ -203,7 +203,12 @@ export function playgroundIdOf(url: string): string | undefined {
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i].toLowerCase();
     if ((p === "playground" || p === "playgrounds") && i + 1 < parts.length) {
-      const id = decodeURIComponent(parts[i + 1]);
+      let id: string;
+      try {
+        id = decodeURIComponent(parts[i + 1]);
+      } catch {
+        return undefined; // a malformed escape such as `%E0%A4%A`: no id, a 400 (was a URIError, a 500)
+      }
       return isValidId(id) ? id : undefined;
     }
   }

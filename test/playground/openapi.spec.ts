@@ -8,7 +8,9 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import fc from "fast-check";
 import { ROUTE_KEYS, ROUTE_STATUSES, WRITE_ROUTES } from "../../functions/playground-api/routes";
+import { playgroundIdOf } from "../../functions/playground-api/validate";
 import { MOTO_VENV, ensureMoto } from "../harness/dynamo";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -39,6 +41,25 @@ describe("playground OpenAPI 3.1 document", function () {
       );
       assert.equal((op.security ?? []).length > 0, WRITE_ROUTES.includes(key), `${key}: security`);
     }
+  });
+
+  it("every playgroundUrl the document's pattern allows, the handler reads a playground id from", () => {
+    // The handler reads the id as the head does (WHATWG URL parsing): no pattern can say exactly which strings
+    // work, so the document's pattern is a form that always does. Were it looser, a schema-valid request would
+    // get a 400 (schemathesis's "schema validation mismatch" on POST /tables, before this pattern).
+    const schema = DOC.components.schemas.CreateTable.properties.playgroundUrl.anyOf[0];
+    const pattern = new RegExp(schema.pattern, "u");
+    fc.assert(
+      fc.property(
+        fc.stringMatching(pattern).filter((s) => s.length <= schema.maxLength),
+        (url) => playgroundIdOf(url) !== undefined,
+      ),
+      { numRuns: 5000, seed: 20261205 },
+    );
+    for (const url of ["https://h/x/abc", "my-playground", "https://a.example.com/playground/p1?x=1"])
+      assert.ok(pattern.test(url) && playgroundIdOf(url) !== undefined, url);
+    for (const url of ["https://host", "https://h/", "//host/x", "http://0a.0/a"])
+      assert.ok(!pattern.test(url), url);
   });
 
   describe("schemathesis against npm run dev:playground", () => {
