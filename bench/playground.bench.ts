@@ -56,7 +56,7 @@ const SETTINGS = [
     lean: true,
     concurrency: CONCURRENCY,
     title:
-      "moto --lean (same results, without moto's whole-table copy per transaction and per-match copy per Query, which DynamoDB does not have)",
+      "moto --lean (same answers, without moto's costs that grow with the whole table where DynamoDB's do not: a copy of the table per transaction, a sort of the whole table and a copy of every match per Query)",
   },
   {
     lean: true,

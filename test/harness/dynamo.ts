@@ -128,9 +128,11 @@ async function startMoto(lean: boolean): Promise<RunningDynamo> {
 }
 
 /**
- * Starts the chosen local DynamoDB on 127.0.0.1. `lean` (moto only, for benchmarks): `serve.py --lean`, without
- * moto's whole-table copies on transactions and queries (same results).
+ * Starts the chosen local DynamoDB on 127.0.0.1. `lean` (moto only): `serve.py --lean`, without moto's costs
+ * that grow with the whole table (same answers: test/playground/moto-lean.spec.ts). The bench asks for it; any
+ * test run can with `AI_PLATFORM_MOTO_LEAN=1` in the environment.
  */
 export function startDynamo(engine: DynamoEngine, opts: { lean?: boolean } = {}): Promise<RunningDynamo> {
-  return engine === "moto" ? startMoto(opts.lean === true) : startDynalite();
+  const lean = opts.lean ?? process.env.AI_PLATFORM_MOTO_LEAN === "1";
+  return engine === "moto" ? startMoto(lean) : startDynalite();
 }

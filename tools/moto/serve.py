@@ -3,14 +3,20 @@
 moto's own server is multi-threaded, and a cancelled transaction there restores a copy of the table, undoing
 writes other threads made meanwhile; served serially, every order of calls is one DynamoDB could produce.
 
---lean (benchmarks only): removes two of moto's costs that grow with the table and that DynamoDB does not have,
-so that a benchmark measures the clients rather than the emulator. TransactWriteItems backs up only the items it
-touches (moto deep-copies every table named in the transaction first) and restores them if the transaction is
-cancelled or fails; Query returns its matches without deep-copying them first (moto copies every match before
-applying Limit). Results are the same as without the flag; the Query still visits every item of the table.
+--lean (benchmarks, and tests that ask for it): removes moto's costs that grow with the whole table where
+DynamoDB's do not, so that a benchmark measures the clients rather than the emulator:
+- TransactWriteItems backs up only the items it touches (moto deep-copies every table named in the transaction
+  first) and restores them if the transaction is cancelled or fails;
+- a Query returns its matches without deep-copying them first (moto copies every match before applying Limit);
+- a Query on the table reads only its partition, and a Query on an index filters the table's items without
+  first sorting all of them (moto sorts every item of the table by its key, then filters, then sorts the matches
+  again by their full key, which already orders them totally).
+A Scan is unchanged: it reads the whole table, as DynamoDB's does. Results are the same as without the flag
+(test/harness/moto-lean.spec.ts compares both servers call by call); a Query on an index still visits every item.
 Usage: python serve.py <port> [--lean]
 """
 import copy
+import inspect
 import signal
 import sys
 
@@ -53,12 +59,47 @@ def _touched_key(backend, op_type, op):
     return op["TableName"], key
 
 
+def _install_lean_query(table_type):
+    """Query reads the partition (on the table) or the unsorted items (on an index) instead of all, sorted."""
+    original_query = table_type.query
+    original_all_items = table_type.all_items
+    signature = inspect.signature(original_query)
+
+    def query(self, *args, **kwargs):
+        arguments = signature.bind(self, *args, **kwargs).arguments
+        self._lean_query_scope = (arguments.get("index_name"), arguments.get("hash_key"))
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            self._lean_query_scope = None
+
+    def all_items(self):
+        scope = getattr(self, "_lean_query_scope", None)
+        if scope is None:
+            return original_all_items(self)
+        index_name, hash_key = scope
+        if index_name is None and hash_key is not None:
+            # Query on the table: moto keeps only the items whose hash key equals hash_key, then sorts them.
+            partition = self.items.get(hash_key)
+            if partition is None:
+                return []
+            return list(partition.values()) if self.range_key_attr else [partition]
+        # Query on an index: moto filters these, then sorts the matches by the index and table keys.
+        if not self.range_key_attr:
+            return list(self.items.values())
+        return [item for partition in self.items.values() for item in partition.values()]
+
+    table_type.query = query
+    table_type.all_items = all_items
+
+
 def install_lean():
     from moto.dynamodb import models as backend_module
     from moto.dynamodb.models import table as table_module
 
     backend_module.copy = _TablesNotCopied(table_module.Table)
     table_module.copy = _ListsCopiedShallow()
+    _install_lean_query(table_module.Table)
     original = backend_module.DynamoDBBackend.transact_write_items
 
     def transact_write_items(self, transact_items):
