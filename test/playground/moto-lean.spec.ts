@@ -155,62 +155,26 @@ const query = fc
       ...(project ? { ProjectionExpression: "tableId, username, score" } : {}),
     };
     const one = filter ? { ":one": n(1) } : {};
-    const base = { ...paging(limit, forward), ...extra };
-    switch (which) {
-      case 0:
-        return {
-          op: "Query",
-          page: true,
-          body: {
-            ...base,
-            KeyConditionExpression: "tableId = :t",
-            ExpressionAttributeValues: { ":t": s(t), ...one },
-          },
-        };
-      case 1:
-        return {
-          op: "Query",
-          page: true,
-          body: {
-            ...base,
-            KeyConditionExpression: "tableId = :t AND begins_with(username, :p)",
-            ExpressionAttributeValues: { ":t": s(t), ":p": s("u"), ...one },
-          },
-        };
-      case 2:
-        return {
-          op: "Query",
-          page: true,
-          body: {
-            ...base,
-            IndexName: INDEX.leaderboard,
-            KeyConditionExpression: "tableId = :t",
-            ExpressionAttributeValues: { ":t": s(t), ...one },
-          },
-        };
-      case 3:
-        return {
-          op: "Query",
-          page: true,
-          body: {
-            ...base,
-            IndexName: INDEX.tablesByCreatedAt,
-            KeyConditionExpression: "username = :m",
-            ExpressionAttributeValues: { ":m": s("_metadata"), ...one },
-          },
-        };
-      default:
-        return {
-          op: "Query",
-          page: true,
-          body: {
-            ...base,
-            IndexName: INDEX.byUser,
-            KeyConditionExpression: "username = :u AND tableId > :a",
-            ExpressionAttributeValues: { ":u": s(u), ":a": s("alpha"), ...one },
-          },
-        };
-    }
+    // The five key conditions: the table by partition, by partition and sort-key prefix, and each index.
+    const shapes: [string | undefined, string, Json][] = [
+      [undefined, "tableId = :t", { ":t": s(t) }],
+      [undefined, "tableId = :t AND begins_with(username, :p)", { ":t": s(t), ":p": s("u") }],
+      [INDEX.leaderboard, "tableId = :t", { ":t": s(t) }],
+      [INDEX.tablesByCreatedAt, "username = :m", { ":m": s("_metadata") }],
+      [INDEX.byUser, "username = :u AND tableId > :a", { ":u": s(u), ":a": s("alpha") }],
+    ];
+    const [index, condition, values] = shapes[which];
+    return {
+      op: "Query",
+      page: true,
+      body: {
+        ...paging(limit, forward),
+        ...extra,
+        ...(index === undefined ? {} : { IndexName: index }),
+        KeyConditionExpression: condition,
+        ExpressionAttributeValues: { ...values, ...one },
+      },
+    };
   });
 
 const scan = limitArb.map((limit): Call => ({
