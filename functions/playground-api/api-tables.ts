@@ -1,5 +1,5 @@
 /** The table routes (create, list, read, patch, delete), the session drop-off and the health check. */
-import { isAdmin, isOwner, ownerFields } from "./auth";
+import { type Identity, isAdmin, ownerFields } from "./auth";
 import type { Ctx, Result } from "./context";
 import { json } from "./context";
 import { parseTablesLastKey } from "./cursor";
@@ -82,36 +82,37 @@ export async function getTable(ctx: Ctx): Promise<Result> {
   return json(200, table);
 }
 
-/** Owner or admin (when auth is on); the metadata item is read only then. */
-async function mayManage(ctx: Ctx, tableId: string, action: string): Promise<Result | undefined> {
+/**
+ * Who may manage a table: with auth off or as an admin, anyone (undefined); otherwise the caller, whom the
+ * update itself checks against the table's owner fields (one call, `manage.ts`).
+ */
+function managerToCheck(ctx: Ctx): Identity | undefined {
   if (!ctx.settings.authEnabled) return undefined;
   if (!ctx.identity) throw new Problem(401, "Authentication required");
-  if (isAdmin(ctx.identity)) return undefined;
-  const meta = await ctx.store().getMetaItem(tableId);
-  if (!meta || meta.deleting !== undefined) return json(404, { error: MESSAGES.tableNotFound });
-  if (!isOwner(ctx.identity, meta))
-    return json(403, { error: `Only the table owner or admin can ${action}` });
-  return undefined;
+  return isAdmin(ctx.identity) ? undefined : ctx.identity;
 }
+
+const refusal = (outcome: "missing" | "forbidden", action: string): Result =>
+  outcome === "missing"
+    ? json(404, { error: MESSAGES.tableNotFound })
+    : json(403, { error: `Only the table owner or admin can ${action}` });
 
 export async function patchTable(ctx: Ctx): Promise<Result> {
   const parsed = ctx.body();
   const tableId = tableIdOf(ctx.params.tableId);
   const patch = patchTableInput(parsed);
-  const refused = await mayManage(ctx, tableId, "update this table");
-  if (refused) return refused;
-  const updated = await ctx.store().patchTable(tableId, patch, ctx.now());
-  if (!updated) return json(404, { error: MESSAGES.tableNotFound });
+  const owner = managerToCheck(ctx);
+  const outcome = await ctx.store().patchTable(tableId, patch, ctx.now(), owner);
+  if (outcome !== "updated") return refusal(outcome, "update this table");
   return json(200, { message: "Table updated successfully" });
 }
 
 export async function deleteTable(ctx: Ctx): Promise<Result> {
   if (!ctx.settings.allowTableDelete) return json(403, { error: MESSAGES.deleteDisabled });
   const tableId = tableIdOf(ctx.params.tableId);
-  const refused = await mayManage(ctx, tableId, "delete this table");
-  if (refused) return refused;
-  const deleted = await ctx.store().deleteTable(tableId, ctx.now());
-  if (deleted === undefined) return json(404, { error: MESSAGES.tableNotFound });
+  const owner = managerToCheck(ctx);
+  const deleted = await ctx.store().deleteTable(tableId, ctx.now(), owner);
+  if (typeof deleted !== "number") return refusal(deleted, "delete this table");
   return json(200, { message: `Table ${tableId} deleted successfully`, deletedItems: deleted });
 }
 

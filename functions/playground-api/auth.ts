@@ -5,7 +5,14 @@
  * table's owner fields; self = principal equals the username.
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import type { Owner } from "./store";
+
+/** Owner fields of a table (set when it was created by an authenticated caller). */
+export interface Owner {
+  ownerSub?: string;
+  ownerPrincipal?: string;
+  ownerEmail?: string;
+  ownerIssuer?: string;
+}
 
 export interface Identity {
   principal: string;
@@ -62,6 +69,25 @@ export function isOwner(id: Identity | undefined, owner: Owner): boolean {
       owner.ownerPrincipal === id.principal) ||
     (id.email !== undefined && owner.ownerEmail === id.email)
   );
+}
+
+/**
+ * `isOwner` as a DynamoDB condition on the metadata item, for a write that checks ownership in the same call.
+ * Only the identity's own parts take part (the principal is never empty, so an empty `ownerPrincipal` matches
+ * nothing, as in `isOwner`).
+ */
+export function ownerCondition(id: Identity): { expression: string; values: Record<string, string> } {
+  const parts = ["ownerPrincipal = :ownerPrincipal"];
+  const values: Record<string, string> = { ":ownerPrincipal": id.principal };
+  if (id.sub !== undefined) {
+    parts.push("ownerSub = :ownerSub");
+    values[":ownerSub"] = id.sub;
+  }
+  if (id.email !== undefined) {
+    parts.push("ownerEmail = :ownerEmail");
+    values[":ownerEmail"] = id.email;
+  }
+  return { expression: `(${parts.join(" OR ")})`, values };
 }
 
 export function ownerFields(id: Identity): Owner {

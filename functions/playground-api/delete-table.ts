@@ -8,8 +8,9 @@ import {
   DeleteCommand,
   DynamoDBDocumentClient,
   QueryCommand,
-  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import type { Identity } from "./auth";
+import { updateMeta } from "./manage";
 import { METADATA } from "./table";
 
 type Item = Record<string, unknown>;
@@ -17,35 +18,26 @@ type Item = Record<string, unknown>;
 /** How many pages of 100 keys one request deletes at most (then it asks for a retry). */
 const MAX_DELETE_PAGES = 200;
 
-const isConditionFailure = (err: unknown): boolean =>
-  (err as { name?: string } | null)?.name === "ConditionalCheckFailedException";
-
 /**
  * Deletes a table and its users. First marks the metadata item `deleting` (conditional: from then on every
  * user write is refused by its transaction's metadata check), then deletes the user items page by page,
- * then the metadata item. A retry after a failure half-way continues where it stopped. Returns the number
- * of items deleted, or undefined when the table does not exist.
+ * then the metadata item. A retry after a failure half-way continues where it stopped. With `owner`, the
+ * marking checks the owner in the same call. Returns the number of items deleted, or why nothing was.
  */
 export async function deleteTable(
   doc: DynamoDBDocumentClient,
   table: string,
   tableId: string,
   now: string,
-): Promise<number | undefined> {
-  try {
-    await doc.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: { tableId, username: METADATA },
-        UpdateExpression: "SET deleting = :now",
-        ConditionExpression: "attribute_exists(tableId)",
-        ExpressionAttributeValues: { ":now": now },
-      }),
-    );
-  } catch (err) {
-    if (isConditionFailure(err)) return undefined;
-    throw err;
-  }
+  owner?: Identity,
+): Promise<number | "missing" | "forbidden"> {
+  const marked = await updateMeta(doc, table, tableId, {
+    sets: ["deleting = :now"],
+    values: { ":now": now },
+    refuseDeleting: false,
+    owner,
+  });
+  if (marked !== "updated") return marked;
   let deleted = 0;
   let start: Item | undefined;
   for (let page = 0; page < MAX_DELETE_PAGES; page++) {

@@ -14,12 +14,13 @@ import {
   PutCommand,
   QueryCommand,
   QueryCommandInput,
-  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { TablesKey, UsersKey } from "./cursor";
 import { createdKey, isoUtc, rankKey } from "./keys";
 import { INDEX, METADATA } from "./table";
+import type { Identity, Owner } from "./auth";
 import { deleteTable } from "./delete-table";
+import { type ManageOutcome, updateMeta } from "./manage";
 import { WriteOutcome, writeUser } from "./users";
 import type { MoralCompassInput } from "./validate";
 
@@ -33,14 +34,6 @@ export interface TableMeta {
   playgroundUrl?: string;
   region?: string;
   ownerPrincipal?: string;
-}
-
-/** Owner fields of a table (set when it was created by an authenticated caller). */
-export interface Owner {
-  ownerSub?: string;
-  ownerPrincipal?: string;
-  ownerEmail?: string;
-  ownerIssuer?: string;
 }
 
 export interface UserScore {
@@ -176,12 +169,16 @@ export class Store {
     }
   }
 
-  /** Updates the metadata item; false when the table does not exist. */
-  async patchTable(
+  /**
+   * Updates the metadata item in one conditional call, checking `owner` in it when given (`manage.ts`):
+   * missing also when the table is being deleted.
+   */
+  patchTable(
     tableId: string,
     patch: { displayName?: string; isArchived?: boolean },
     now: string,
-  ): Promise<boolean> {
+    owner?: Identity,
+  ): Promise<ManageOutcome> {
     const sets = ["updatedAt = :now"];
     const values: Item = { ":now": now };
     if (patch.displayName !== undefined) {
@@ -192,21 +189,7 @@ export class Store {
       sets.push("isArchived = :ar");
       values[":ar"] = patch.isArchived;
     }
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { tableId, username: METADATA },
-          UpdateExpression: `SET ${sets.join(", ")}`,
-          ConditionExpression: "attribute_exists(tableId)",
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+    return updateMeta(this.doc, this.table, tableId, { sets, values, refuseDeleting: true, owner });
   }
 
   async listTables(limit: number, after?: TablesKey): Promise<Page<TableMeta, TablesKey>> {
@@ -406,9 +389,9 @@ export class Store {
     return typeof rank === "string" ? { tableId, username, rank } : undefined;
   }
 
-  /** Deletes a table and its users (see `delete-table.ts`); undefined when the table does not exist. */
-  deleteTable(tableId: string, now: string): Promise<number | undefined> {
-    return deleteTable(this.doc, this.table, tableId, now);
+  /** Deletes a table and its users (see `delete-table.ts`): the items deleted, or why nothing was. */
+  deleteTable(tableId: string, now: string, owner?: Identity): Promise<number | "missing" | "forbidden"> {
+    return deleteTable(this.doc, this.table, tableId, now, owner);
   }
 
   async describe(): Promise<{ status: string; indexes: Record<string, string> }> {
