@@ -14,6 +14,7 @@ import { gzipSync } from "node:zlib";
 import { bundle, clearBundleCache } from "../lib/bundle";
 import { LOCAL_ENV, createPlaygroundTable, startLocalDynamo, toApiEvent } from "../scripts/playground-local";
 import { MOTO_VENV, startDynamo } from "../test/harness/dynamo";
+import { isRouteKey, needsToken } from "../functions/playground-api/routes";
 import {
   type PhaseResult,
   SKIP_HINT,
@@ -90,15 +91,7 @@ async function sideBySide(): Promise<void> {
         try {
           const handler = freshHandler();
           ours = await runPhases(phases, setting.concurrency, async ([m, u, b]) => {
-            const r = await handler(
-              toApiEvent({
-                method: m,
-                url: u,
-                headers: {},
-                body: b === null ? "" : JSON.stringify(b),
-                requestId: randomUUID(),
-              }),
-            );
+            const r = await handler(deployedEvent(m, u, b));
             return r.statusCode ?? 0;
           });
         } finally {
@@ -128,6 +121,27 @@ async function sideBySide(): Promise<void> {
   }
 }
 
+/**
+ * A request as deployed (AUTH_ENABLED=true, public reads): on a route that needs a token, the claims API
+ * Gateway's JWT authorizer would attach, of the user named in the path (self) or else of `alice`, who creates
+ * the tables (owner). No admin: the owner checks of PATCH and DELETE /tables/{tableId} are measured.
+ */
+function deployedEvent(method: string, url: string, body: unknown): APIGatewayProxyEventV2 {
+  const e = toApiEvent({
+    method,
+    url,
+    headers: {},
+    body: body === undefined || body === null ? "" : JSON.stringify(body),
+    requestId: randomUUID(),
+  });
+  if (isRouteKey(e.routeKey) && needsToken(e.routeKey, { authEnabled: true, allowPublicRead: true })) {
+    const user = /^\/tables\/[^/]+\/users\/([^/]+)/.exec(url)?.[1] ?? "alice";
+    const claims = { "cognito:username": user, sub: `sub-${user}`, token_use: "id" };
+    (e.requestContext as unknown as { authorizer: unknown }).authorizer = { jwt: { claims, scopes: null } };
+  }
+  return e;
+}
+
 /** Our handler loaded anew, so that its module-level DynamoDB client reads the current endpoint. */
 function freshHandler(): Handler {
   const dir = path.join(__dirname, "..", "functions", "playground-api");
@@ -142,6 +156,7 @@ export async function run(): Promise<void> {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     TABLE_NAME: "PlaygroundScores-bench",
     SAFE_CONCURRENCY: "true",
+    AUTH_ENABLED: "true",
     POWERTOOLS_LOG_LEVEL: "ERROR",
   });
   try {
@@ -149,18 +164,13 @@ export async function run(): Promise<void> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { handler } = require("../functions/playground-api") as { handler: Handler };
     const call = async (method: string, url: string, body?: unknown) => {
-      const e = toApiEvent({
-        method,
-        url,
-        headers: {},
-        body: body === undefined ? "" : JSON.stringify(body),
-        requestId: randomUUID(),
-      });
-      const r = await handler(e);
+      const r = await handler(deployedEvent(method, url, body));
       return r.statusCode ?? 0;
     };
 
-    console.log("DynamoDB calls per request (moto's DynamoDB behind a counting proxy):");
+    console.log(
+      "DynamoDB calls per request (moto's DynamoDB behind a counting proxy; auth on as deployed, the caller the table's owner or the user itself):",
+    );
     await call("POST", "/tables", { tableId: "warm" });
     const ours: Record<string, number> = {};
     const measure = async (label: string, method: string, url: string, body?: unknown) => {
