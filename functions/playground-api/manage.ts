@@ -4,8 +4,8 @@
  * fails (`ReturnValuesOnConditionCheckFailure`), which tells a missing table (404) from someone else's (403)
  * without a read first. PATCH and DELETE /tables/{tableId} each cost one call before their own work.
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { type Identity, ownerCondition } from "./auth";
 import { METADATA } from "./table";
 
@@ -20,9 +20,6 @@ export interface MetaUpdate {
   /** Checked in the same call; undefined when anyone may (auth off, or an admin). */
   owner?: Identity;
 }
-
-const isConditionFailure = (err: unknown): err is { Item?: Record<string, unknown> } =>
-  (err as { name?: string } | null)?.name === "ConditionalCheckFailedException";
 
 export async function updateMeta(
   doc: DynamoDBDocumentClient,
@@ -51,7 +48,7 @@ export async function updateMeta(
     );
     return "updated";
   } catch (err) {
-    if (!isConditionFailure(err)) throw err;
+    if (!(err instanceof ConditionalCheckFailedException)) throw err;
     const item = err.Item;
     if (!u.owner || !item || (u.refuseDeleting && "deleting" in item)) return "missing";
     return "forbidden";

@@ -7,7 +7,11 @@
  * - patch table: UpdateItem with `attribute_exists(tableId)`: never creates a phantom table.
  * No Scan anywhere: listings are Queries of one index partition, a page at a time.
  */
-import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  DescribeTableCommand,
+  DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -109,10 +113,6 @@ export function toUserScore(item: Item): UserScore {
   };
 }
 
-export function isConditionFailure(err: unknown): boolean {
-  return (err as { name?: string } | null)?.name === "ConditionalCheckFailedException";
-}
-
 /** How many Query requests one page may take at most (each returns up to 1 MB; a page is far smaller). */
 const MAX_QUERIES_PER_PAGE = 4;
 
@@ -164,7 +164,7 @@ export class Store {
       );
       return true;
     } catch (err) {
-      if (isConditionFailure(err)) return false;
+      if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
     }
   }

@@ -12,7 +12,7 @@ DynamoDB's do not, so that a benchmark measures the clients rather than the emul
   first sorting all of them (moto sorts every item of the table by its key, then filters, then sorts the matches
   again by their full key, which already orders them totally).
 A Scan is unchanged: it reads the whole table, as DynamoDB's does. Results are the same as without the flag
-(test/harness/moto-lean.spec.ts compares both servers call by call); a Query on an index still visits every item.
+(test/playground/moto-lean.spec.ts compares both servers call by call); a Query on an index still visits every item.
 Usage: python serve.py <port> [--lean]
 """
 import copy
